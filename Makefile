@@ -1,0 +1,41 @@
+# custos — the two commands: `make run` and `make test`.
+# Both install what they need from Debian's packages first (idempotent).
+
+JOBS    ?= $(shell nproc)
+RELEASE ?= build/release
+TESTDIR ?= build/test
+SECONDS ?= 300
+
+.PHONY: all build run test fuzz bench clean deps install
+
+all: build
+
+deps:
+	@scripts/deps.sh run
+
+build: deps
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DCUSTOS_TESTS=OFF >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+
+# Builds a release binary, prepares ./var (SQLite store, dev master key),
+# prints a demo account, app and key, and serves on 127.0.0.1:8080.
+run: build
+	@scripts/run.sh $(RELEASE)/custos
+
+# Sanitizer build, real PostgreSQL on loopback in a temp dir, every test.
+test:
+	@scripts/test.sh
+
+# Long fuzzing: make fuzz SECONDS=3600 (each harness in turn).
+fuzz:
+	@scripts/fuzz.sh $(SECONDS)
+
+bench: build
+	@scripts/deps.sh bench
+	@bench/http.sh $(RELEASE)/custos
+
+install: build
+	@cmake --install $(RELEASE)
+
+clean:
+	rm -rf build

@@ -1,0 +1,29 @@
+#include "custos.h"
+
+CUSTOS_API const char *custos_strerror(int err) {
+  switch ((custos_err_t)err) {
+  case CUSTOS_OK: return "success";
+  case CUSTOS_ENOMEM: return "out of memory";
+  case CUSTOS_EINVAL: return "invalid input";
+  case CUSTOS_ETOOBIG: return "input too large";
+  case CUSTOS_ENOTFOUND: return "not found";
+  case CUSTOS_EEXISTS: return "already exists";
+  case CUSTOS_ESTORE: return "store error";
+  case CUSTOS_EVERSION: return "store schema is newer than this binary";
+  case CUSTOS_ECRYPTO: return "cryptographic failure";
+  case CUSTOS_EEXPIRED: return "expired";
+  case CUSTOS_EDENIED: return "denied";
+  case CUSTOS_EIO: return "I/O error";
+  case CUSTOS_EBADSIG: return "bad signature";
+  case CUSTOS_ENOTYET: return "not yet valid";
+  case CUSTOS_EALG: return "algorithm not allowed";
+  case CUSTOS_EKEY: return "no matching key";
+  case CUSTOS_ECLAIM: return "claim mismatch";
+  case CUSTOS_ECRIT: return "unsupported critical header";
+  case CUSTOS_EDEPTH: return "JSON nested too deeply";
+  case CUSTOS_EDUP: return "duplicate JSON member";
+  }
+  return "unknown error";
+}
+
+CUSTOS_API const char *custos_version(void) { return CUSTOS_VERSION; }
