@@ -1,0 +1,460 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/rand.h"
+#include "http/render.h"
+
+struct http_server {
+  struct MHD_Daemon *d;
+  const router_t *router;
+  metrics_t *metrics;
+  void *app;
+  http_server_opts_t o;
+  uint16_t port;
+  _Atomic bool draining;
+};
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- request ids ------------------------------------------------------- */
+
+/* Client-supplied ids are echoed only when short and made of characters
+ * that cannot break a log line or a header. */
+static bool request_id_sane(const char *s) {
+  size_t n = 0;
+  for (; s[n]; n++) {
+    char c = s[n];
+    if (n >= HTTP_REQUEST_ID_MAX - 1) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.' || c == ':'))
+      return false;
+  }
+  return n > 0;
+}
+
+/* A per-thread random prefix plus a counter: unique without a CSPRNG call
+ * per request. */
+static void request_id_new(char out[HTTP_REQUEST_ID_MAX]) {
+  static _Thread_local char prefix[13];
+  static _Thread_local uint64_t counter;
+  if (!prefix[0] && rand_base62(prefix, 12) != 0) memcpy(prefix, "000000000000", 13);
+  snprintf(out, HTTP_REQUEST_ID_MAX, "%s%08llx", prefix, (unsigned long long)++counter);
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+int http_add_header(http_req_t *r, const char *name, const char *value) {
+  if (r->nextra >= HTTP_MAX_EXTRA_HEADERS) return -1;
+  char *n = strdup(name), *v = strdup(value);
+  if (!n || !v) {
+    free(n);
+    free(v);
+    return -1;
+  }
+  r->extra[r->nextra].name = n;
+  r->extra[r->nextra].value = v;
+  r->nextra++;
+  return 0;
+}
+
+static bool has_extra(const http_req_t *r, const char *name) {
+  for (int i = 0; i < r->nextra; i++)
+    if (strcasecmp(r->extra[i].name, name) == 0) return true;
+  return false;
+}
+
+void http_reply(http_req_t *r, int status, const char *content_type, buf_t *body) {
+  if (r->replied) {
+    if (body) buf_cleanup(body);
+    return;
+  }
+  r->replied = true;
+  size_t len = body ? body->len : 0;
+  char *data = body ? buf_take(body) : NULL;
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(len, data ? data : (void *)"", data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  if (!resp) {
+    free(data);
+    r->status = 500;
+    return;
+  }
+  if (content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  /* Auth answers are per-caller: never let a cache keep them by default. */
+  if (!has_extra(r, "Cache-Control")) MHD_add_response_header(resp, "Cache-Control", "no-store");
+  for (int i = 0; i < r->nextra; i++) MHD_add_response_header(resp, r->extra[i].name, r->extra[i].value);
+  if (atomic_load(&r->srv->draining)) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+  r->status = status;
+  r->bytes_out = len;
+  if (MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES) r->status = 500;
+  MHD_destroy_response(resp);
+}
+
+void http_reply_text(http_req_t *r, int status, const char *content_type, const char *text) {
+  buf_t b;
+  buf_init(&b, 0);
+  if (buf_puts(&b, text) != 0) {
+    buf_cleanup(&b);
+    http_reply(r, 500, NULL, NULL);
+    return;
+  }
+  http_reply(r, status, content_type, &b);
+}
+
+void http_reply_json(http_req_t *r, int status, json_t *obj) {
+  char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+  json_decref(obj);
+  if (!s) {
+    cerr_t e;
+    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
+    http_reply_error(r, &e);
+    return;
+  }
+  buf_t b = {.data = s, .len = strlen(s), .cap = strlen(s) + 1, .max = 0};
+  http_reply(r, status, "application/json", &b);
+}
+
+void http_reply_error(http_req_t *r, const cerr_t *e) {
+  buf_t b;
+  buf_init(&b, 0);
+  render_fn fn = render_for_profile(r->route ? r->route->profile : NULL);
+  if (fn(e, r->request_id, &b) != 0) {
+    buf_reset(&b);
+    if (buf_puts(&b, "{\"error\":{\"code\":\"internal_error\",\"message\":\"internal error\"}}") != 0) {
+      buf_cleanup(&b);
+      http_reply(r, 500, NULL, NULL);
+      return;
+    }
+  }
+  http_reply(r, e->status, "application/json", &b);
+}
+
+static void reply_simple_error(http_req_t *r, int status, const char *code, const char *msg) {
+  cerr_t e;
+  cerr_set(&e, status, code, NULL, "%s", msg);
+  http_reply_error(r, &e);
+}
+
+const char *http_header(const http_req_t *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const http_req_t *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- access log ------------------------------------------------------------ */
+
+struct hdr_scan {
+  int count;
+  size_t bytes;
+  buf_t *log; /* non-NULL: collect credential header names */
+  bool first;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+  (void)kind;
+  struct hdr_scan *st = cls;
+  st->count++;
+  st->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+  if (st->log && log_header_is_secret(key)) {
+    char lower[64];
+    size_t n = strnlen(key, sizeof lower - 1);
+    for (size_t i = 0; i < n; i++) lower[i] = (char)((key[i] >= 'A' && key[i] <= 'Z') ? key[i] + 32 : key[i]);
+    lower[n] = '\0';
+    if (buf_puts(st->log, st->first ? "\"" : ",\"") == 0 && buf_json_escape(st->log, lower, n) == 0)
+      (void)buf_puts(st->log, "\":\"[redacted]\"");
+    st->first = false;
+  }
+  return MHD_YES;
+}
+
+static void json_str_member(buf_t *b, const char *name, const char *v) {
+  if (!v) return;
+  if (buf_printf(b, ",\"%s\":\"", name) == 0 && buf_json_escape(b, v, strnlen(v, 512)) == 0)
+    (void)buf_puts(b, "\"");
+}
+
+static void access_log(http_server_t *s, http_req_t *r, uint64_t dur_us) {
+  if (!s->o.access_log || !log_enabled(LOG_INFO)) return;
+  buf_t b;
+  buf_init(&b, 16384);
+  char addr[INET6_ADDRSTRLEN] = "";
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci && ci->client_addr) {
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+      inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
+    else if (sa->sa_family == AF_INET6)
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof addr);
+  }
+  if (log_begin(&b, LOG_INFO) != 0) goto out;
+  (void)buf_puts(&b, ",\"msg\":\"access\"");
+  json_str_member(&b, "request_id", r->request_id);
+  json_str_member(&b, "method", r->method);
+  json_str_member(&b, "path", r->path);
+  json_str_member(&b, "route", r->route ? r->route->pattern : "");
+  (void)buf_printf(&b, ",\"status\":%d,\"duration_us\":%llu,\"bytes_in\":%zu,\"bytes_out\":%zu",
+                   r->status, (unsigned long long)dur_us, r->body.len + r->discarded, r->bytes_out);
+  json_str_member(&b, "remote", addr);
+  json_str_member(&b, "user_agent", http_header(r, MHD_HTTP_HEADER_USER_AGENT));
+  /* Which credentials were presented, never their values. */
+  (void)buf_puts(&b, ",\"credentials\":{");
+  struct hdr_scan st = {.log = &b, .first = true};
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &st);
+  (void)buf_puts(&b, "}");
+  log_end(&b);
+out:
+  buf_cleanup(&b);
+}
+
+/* ---- MHD callbacks ------------------------------------------------------- */
+
+static void req_free(http_req_t *r) {
+  buf_cleanup(&r->body);
+  for (int i = 0; i < r->nextra; i++) {
+    free(r->extra[i].name);
+    free(r->extra[i].value);
+  }
+  free(r);
+}
+
+static void dispatch(http_server_t *s, http_req_t *r) {
+  if (r->too_large) {
+    reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
+    return;
+  }
+  char allow[ROUTER_ALLOW_MAX];
+  const route_t *rt = NULL;
+  switch (router_match(s->router, r->method, r->path, &rt, &r->params, allow)) {
+  case ROUTE_FOUND:
+    r->route = rt;
+    rt->handler(r, rt->ctx);
+    if (!r->replied) reply_simple_error(r, 500, CERR_INTERNAL, "internal error");
+    return;
+  case ROUTE_METHOD_NOT_ALLOWED:
+    (void)http_add_header(r, "Allow", allow);
+    reply_simple_error(r, 405, CERR_METHOD_NOT_ALLOWED, "method not allowed");
+    return;
+  case ROUTE_NOT_FOUND:
+    reply_simple_error(r, 404, CERR_NOT_FOUND, "no such route");
+    return;
+  }
+}
+
+/* Checks done once the head is in, before any body is read: limits the
+ * handler would otherwise have to trust. Returns true when it replied. */
+static bool reject_head(http_server_t *s, http_req_t *r) {
+  struct hdr_scan st = {0};
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &st);
+  size_t head = strlen(r->method) + strlen(r->path) + 12 + st.bytes;
+  if (st.count > s->o.max_headers || head > s->o.max_header_bytes) {
+    reply_simple_error(r, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
+    return true;
+  }
+  const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (cl) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (errno || *end || n > s->o.max_body_bytes) {
+      reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
+      return true;
+    }
+  }
+  return false;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls) {
+  (void)version;
+  http_server_t *s = cls;
+  http_req_t *r = *con_cls;
+  if (!r) {
+    r = calloc(1, sizeof *r);
+    if (!r) return MHD_NO;
+    r->conn = c;
+    r->srv = s;
+    r->app = s->app;
+    r->method = method;
+    r->path = url;
+    r->method_id = http_method_parse(method);
+    r->start_ns = now_ns();
+    buf_init(&r->body, s->o.max_body_bytes);
+    const char *rid = http_header(r, "X-Request-Id");
+    if (rid && request_id_sane(rid))
+      snprintf(r->request_id, sizeof r->request_id, "%s", rid);
+    else
+      request_id_new(r->request_id);
+    *con_cls = r;
+    atomic_fetch_add(&s->metrics->in_flight, 1);
+    /* Error replies may be queued now (MHD then closes the connection,
+     * which is right for a client over the limits). */
+    reject_head(s, r);
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (!r->replied && !r->too_large && buf_append(&r->body, upload_data, *upload_size) != 0) {
+      r->too_large = true;
+      buf_cleanup(&r->body);
+      buf_init(&r->body, 1);
+    }
+    if (r->too_large || r->replied) {
+      r->discarded += *upload_size;
+      if (r->discarded > HTTP_DISCARD_MAX) return MHD_NO;
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (!r->replied) dispatch(s, r);
+  return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)c;
+  (void)toe;
+  http_server_t *s = cls;
+  http_req_t *r = *con_cls;
+  if (!r) return;
+  *con_cls = NULL;
+  uint64_t dur_us = (now_ns() - r->start_ns) / 1000;
+  if (!r->replied) r->status = 499; /* client went away before an answer */
+  metrics_record(s->metrics, r->route ? r->route->index : -1, r->status, dur_us);
+  access_log(s, r, dur_us);
+  atomic_fetch_sub(&s->metrics->in_flight, 1);
+  req_free(r);
+}
+
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  size_t n = strlen(msg);
+  while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+  log_msg(LOG_WARN, "http: %s", msg);
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6) {
+  char host[128];
+  const char *colon;
+  memset(ss, 0, sizeof *ss);
+  if (listen[0] == '[') {
+    const char *close = strchr(listen, ']');
+    if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof host) return -1;
+    memcpy(host, listen + 1, (size_t)(close - listen - 1));
+    host[close - listen - 1] = '\0';
+    colon = close + 1;
+    *v6 = true;
+  } else {
+    colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host) return -1;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    *v6 = false;
+  }
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == '\0' || port < 0 || port > 65535) return -1;
+  if (*v6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) return -1;
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
+    if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &a->sin_addr) != 1) return -1;
+  }
+  return 0;
+}
+
+http_server_t *http_server_start(const http_server_opts_t *o, const router_t *router,
+                                 metrics_t *metrics, void *app, char *err, size_t errlen) {
+  struct sockaddr_storage ss;
+  bool v6;
+  if (parse_listen(o->listen, &ss, &v6) != 0) {
+    snprintf(err, errlen, "invalid listen address '%s' (want host:port)", o->listen);
+    return NULL;
+  }
+  http_server_t *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  s->router = router;
+  s->metrics = metrics;
+  s->app = app;
+  s->o = *o;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned threads = o->threads > 0 ? (unsigned)o->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+  /* The pool holds the request head plus MHD's own buffers: give it room
+   * for our head limit so we, not MHD, usually answer 431 (with JSON). */
+  size_t pool = o->max_header_bytes * 2 + 16384;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  if (v6) flags |= MHD_USE_IPv6;
+  struct MHD_OptionItem opts[] = {
+      {MHD_OPTION_SOCK_ADDR, 0, &ss},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout_s > 0 ? o->connection_timeout_s : 30, NULL},
+      {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+      {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+  if (!s->d) {
+    snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno ? errno : EADDRINUSE));
+    free(s);
+    return NULL;
+  }
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = di ? di->port : 0;
+  return s;
+}
+
+uint16_t http_server_port(const http_server_t *s) { return s->port; }
+
+int64_t http_server_drain(http_server_t *s, int grace_ms) {
+  atomic_store(&s->draining, true);
+  MHD_socket fd = MHD_quiesce_daemon(s->d);
+  if (fd != MHD_INVALID_SOCKET) close(fd);
+  uint64_t deadline = now_ns() + (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000u;
+  int64_t left;
+  while ((left = atomic_load(&s->metrics->in_flight)) > 0 && now_ns() < deadline) {
+    struct timespec ts = {0, 10 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return left;
+}
+
+void http_server_stop(http_server_t *s) {
+  if (!s) return;
+  MHD_stop_daemon(s->d);
+  free(s);
+}

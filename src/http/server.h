@@ -1,0 +1,92 @@
+/*
+ * server.h — the HTTP server on libmicrohttpd: request life cycle, limits,
+ * request ids, access log, metrics and graceful shutdown.
+ *
+ * Handlers run on MHD's polling threads and must answer by calling one of
+ * the http_reply_* functions exactly once before returning; a handler that
+ * returns without replying produces a 500. Keep-alive: the access handler
+ * returns MHD_YES on its first call and dispatches on a later one (queuing on
+ * the first call makes MHD close every connection).
+ */
+#ifndef CUSTOS_HTTP_SERVER_H
+#define CUSTOS_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "http/metrics.h"
+#include "http/router.h"
+
+#define HTTP_REQUEST_ID_MAX 65    /* 64 chars + NUL */
+#define HTTP_MAX_EXTRA_HEADERS 12
+#define HTTP_MAX_CONNECTIONS 4096
+#define HTTP_DISCARD_MAX ((size_t)16 << 20) /* bytes read past the body limit before hanging up */
+
+struct MHD_Connection;
+typedef struct http_server http_server_t;
+
+typedef struct http_req {
+  struct MHD_Connection *conn;
+  http_server_t *srv;
+  void *app;                              /* the server's app pointer */
+  const char *method;                     /* MHD-owned, valid during the request */
+  const char *path;                       /* decoded path, no query string */
+  http_method_t method_id;
+  const route_t *route;                   /* NULL until matched */
+  route_params_t params;
+  buf_t body;                             /* request body, capped at max_body_bytes */
+  char request_id[HTTP_REQUEST_ID_MAX];
+  uint64_t start_ns;                      /* CLOCK_MONOTONIC */
+  int status;                             /* response status, 0 until replied */
+  size_t bytes_out;
+  bool replied;
+  bool too_large;                         /* body passed the limit: answer 413 */
+  size_t discarded;                       /* bytes dropped after too_large */
+  int nextra;
+  struct { char *name; char *value; } extra[HTTP_MAX_EXTRA_HEADERS];
+} http_req_t;
+
+typedef struct http_server_opts {
+  const char *listen;          /* "host:port", "[v6]:port"; port 0 = any free port */
+  int threads;                 /* polling threads, 0 = one per core */
+  size_t max_body_bytes;
+  size_t max_header_bytes;     /* request line + headers */
+  int max_headers;
+  int connection_timeout_s;
+  bool access_log;
+} http_server_opts_t;
+
+/* Starts listening and serving. `router` and `metrics` must outlive the
+ * server. Returns NULL with a message in err on failure (bad address,
+ * port in use). */
+http_server_t *http_server_start(const http_server_opts_t *o, const router_t *router,
+                                 metrics_t *metrics, void *app, char *err, size_t errlen);
+/* The bound port (useful with port 0). */
+uint16_t http_server_port(const http_server_t *s);
+/* Graceful shutdown, step one: stop accepting, mark responses
+ * "Connection: close", and wait up to grace_ms for in-flight requests.
+ * Returns the number of requests still in flight when it gave up. */
+int64_t http_server_drain(http_server_t *s, int grace_ms);
+/* Stops the threads and frees the server (NULL ok). */
+void http_server_stop(http_server_t *s);
+
+/* Replies. Each takes ownership of what it is given and may be called once
+ * per request; later calls are ignored. */
+void http_reply(http_req_t *r, int status, const char *content_type, buf_t *body);
+void http_reply_text(http_req_t *r, int status, const char *content_type, const char *text);
+/* Serialises `obj` compactly and takes the reference (json_decref's it). */
+void http_reply_json(http_req_t *r, int status, json_t *obj);
+/* Renders `e` in the route's profile shape. */
+void http_reply_error(http_req_t *r, const cerr_t *e);
+/* Adds a response header (copied) for the coming reply; -1 when full. */
+int http_add_header(http_req_t *r, const char *name, const char *value);
+
+/* Request header value (case-insensitive name), NULL when absent. */
+const char *http_header(const http_req_t *r, const char *name);
+/* Query argument value (decoded), NULL when absent. */
+const char *http_query(const http_req_t *r, const char *name);
+
+#endif
