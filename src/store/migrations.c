@@ -1,0 +1,104 @@
+/*
+ * migrations.c — schema versions. Append new versions at the end of
+ * MIGRATIONS; never edit one that has shipped (databases already ran it).
+ */
+#include "store/migrations.h"
+
+#include <stddef.h>
+
+typedef struct migration {
+  const char *common; /* used by both dialects when non-NULL */
+  const char *sqlite; /* dialect variants, used when common is NULL */
+  const char *pg;
+} migration_t;
+
+/*
+ * Version 1: accounts, environments, apps, audit events.
+ * The variants exist because the dialects differ on three points:
+ *  - audit_event.id: SQLite INTEGER PRIMARY KEY AUTOINCREMENT (never reused)
+ *    vs PostgreSQL GENERATED ALWAYS AS IDENTITY;
+ *  - PostgreSQL text ids are COLLATE "C" so keyset pagination orders bytes,
+ *    as SQLite's BINARY does, whatever the cluster's locale;
+ *  - the triggers that make audit_event append-only.
+ */
+static const char V1_SQLITE[] =
+    "CREATE TABLE account ("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE TABLE environment ("
+    " id TEXT PRIMARY KEY,"
+    " account_id TEXT NOT NULL REFERENCES account(id),"
+    " name TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " UNIQUE (account_id, name));"
+    "CREATE INDEX environment_account ON environment(account_id, id);"
+    "CREATE TABLE app ("
+    " id TEXT PRIMARY KEY,"
+    " account_id TEXT NOT NULL REFERENCES account(id),"
+    " name TEXT NOT NULL,"
+    " profile TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE INDEX app_account ON app(account_id, id);"
+    "CREATE TABLE audit_event ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at BIGINT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " target TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " remote TEXT NOT NULL,"
+    " request_id TEXT NOT NULL,"
+    " detail_json TEXT);"
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event"
+    " BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;"
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event"
+    " BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;";
+
+static const char V1_PG[] =
+    "CREATE TABLE account ("
+    " id TEXT COLLATE \"C\" PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE TABLE environment ("
+    " id TEXT COLLATE \"C\" PRIMARY KEY,"
+    " account_id TEXT COLLATE \"C\" NOT NULL REFERENCES account(id),"
+    " name TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " UNIQUE (account_id, name));"
+    "CREATE INDEX environment_account ON environment(account_id, id);"
+    "CREATE TABLE app ("
+    " id TEXT COLLATE \"C\" PRIMARY KEY,"
+    " account_id TEXT COLLATE \"C\" NOT NULL REFERENCES account(id),"
+    " name TEXT NOT NULL,"
+    " profile TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE INDEX app_account ON app(account_id, id);"
+    "CREATE TABLE audit_event ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " at BIGINT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " target TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " remote TEXT NOT NULL,"
+    " request_id TEXT NOT NULL,"
+    " detail_json TEXT);"
+    "CREATE FUNCTION audit_event_append_only() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    " RAISE EXCEPTION 'audit_event is append-only'; END $$;"
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event"
+    " FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();";
+
+static const migration_t MIGRATIONS[] = {
+    {NULL, V1_SQLITE, V1_PG},
+};
+
+int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }
+
+const char *migrations_sql(int version, store_dialect_t dialect) {
+  if (version < 1 || version > migrations_count()) return NULL;
+  const migration_t *m = &MIGRATIONS[version - 1];
+  if (m->common) return m->common;
+  return dialect == STORE_DIALECT_PG ? m->pg : m->sqlite;
+}

@@ -1,0 +1,683 @@
+/*
+ * sqlite.c — the SQLite backend.
+ *
+ * Concurrency model: one writer connection behind a mutex, plus a pool of
+ * reader connections. SQLite allows one writer at a time per database
+ * anyway; serialising in-process writers on a mutex instead of letting them
+ * collide on the file lock avoids SQLITE_BUSY retry storms (the busy
+ * handler sleeps in coarse steps) and the deadlock of two deferred
+ * transactions upgrading to write. WAL lets the readers run alongside the
+ * writer. busy_timeout still covers other processes (`custos migrate`
+ * against a running server). Write transactions use BEGIN IMMEDIATE.
+ * ":memory:" databases are private to one connection, so there the writer
+ * also serves reads.
+ *
+ * Each connection prepares its statements on first use and keeps them
+ * (SQLITE_PREPARE_PERSISTENT); after each use they are reset and their
+ * bindings cleared.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "store/backend.h"
+#include "store/migrations.h"
+
+enum {
+  ST_BEGIN,
+  ST_COMMIT,
+  ST_ROLLBACK,
+  ST_PING,
+  ST_HAS_MIGRATIONS,
+  ST_VERSION,
+  ST_MIGRATION_INSERT,
+  ST_ACCOUNT_INSERT,
+  ST_ACCOUNT_GET,
+  ST_ACCOUNT_LIST,
+  ST_ENV_INSERT,
+  ST_ENV_LIST,
+  ST_APP_INSERT,
+  ST_APP_GET,
+  ST_APP_LIST,
+  ST_APP_LIST_ACCOUNT,
+  ST_AUDIT_INSERT,
+  ST_AUDIT_LIST,
+  ST_COUNT
+};
+
+static const char *const SQL[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_PING] = "SELECT 1",
+    [ST_HAS_MIGRATIONS] =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    [ST_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+    [ST_MIGRATION_INSERT] = "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+    [ST_ACCOUNT_INSERT] = "INSERT INTO account (id, name, created_at) VALUES (?1, ?2, ?3)",
+    [ST_ACCOUNT_GET] = "SELECT id, name, created_at FROM account WHERE id = ?1",
+    [ST_ACCOUNT_LIST] =
+        "SELECT id, name, created_at FROM account WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_ENV_INSERT] = "INSERT INTO environment (id, account_id, name, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+    [ST_ENV_LIST] = "SELECT id, account_id, name, created_at FROM environment"
+                    " WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_APP_INSERT] = "INSERT INTO app (id, account_id, name, profile, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_APP_GET] = "SELECT id, account_id, name, profile, created_at FROM app WHERE id = ?1",
+    [ST_APP_LIST] = "SELECT id, account_id, name, profile, created_at FROM app"
+                    " WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_APP_LIST_ACCOUNT] = "SELECT id, account_id, name, profile, created_at FROM app"
+                            " WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit_event (at, actor, action, target, outcome, remote,"
+                        " request_id, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_AUDIT_LIST] = "SELECT id, at, actor, action, target, outcome, remote, request_id,"
+                      " detail_json FROM audit_event WHERE id > ?1 ORDER BY id LIMIT ?2",
+};
+
+typedef struct conn {
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT]; /* prepared lazily, kept until close */
+} conn_t;
+
+typedef struct sq {
+  pthread_mutex_t wmu; /* guards writer */
+  conn_t writer;
+  pthread_mutex_t rmu; /* guards free_idx/nfree */
+  pthread_cond_t rcv;  /* signalled when a reader is returned */
+  conn_t *readers;     /* nreaders; empty for :memory: */
+  int nreaders;
+  int *free_idx; /* stack of free reader indexes */
+  int nfree;
+} sq_t;
+
+/* --- connections --------------------------------------------------------- */
+
+static void conn_close(conn_t *c) {
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  sqlite3_close(c->db); /* NULL ok */
+  memset(c, 0, sizeof *c);
+}
+
+static int conn_open(conn_t *c, const char *path, int busy_ms, char *err, size_t errlen) {
+  static const char PRAGMAS[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                " PRAGMA foreign_keys=ON;";
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  memset(c, 0, sizeof *c);
+  int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+  if (rc != SQLITE_OK) goto fail;
+  sqlite3_extended_result_codes(c->db, 1);
+  sqlite3_busy_timeout(c->db, busy_ms);
+  rc = sqlite3_exec(c->db, PRAGMAS, NULL, NULL, NULL);
+  if (rc != SQLITE_OK) goto fail;
+  return CUSTOS_OK;
+
+fail:
+  if (err && errlen)
+    snprintf(err, errlen, "sqlite: cannot open %s: %s", path,
+             c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+  conn_close(c);
+  return CUSTOS_ESTORE;
+}
+
+/* Logs a failure on `c` and maps it to a custos code. Constraint
+ * violations are expected outcomes, not store failures. */
+static int fail_rc(conn_t *c, int rc, const char *what) {
+  switch (rc) {
+  case SQLITE_CONSTRAINT_UNIQUE:
+  case SQLITE_CONSTRAINT_PRIMARYKEY: return CUSTOS_EEXISTS;
+  case SQLITE_CONSTRAINT_FOREIGNKEY: return CUSTOS_ENOTFOUND;
+  case SQLITE_NOMEM: return CUSTOS_ENOMEM;
+  default:
+    log_msg(LOG_ERROR, "store: sqlite: %s: %s", what, sqlite3_errmsg(c->db));
+    return CUSTOS_ESTORE;
+  }
+}
+
+static sqlite3_stmt *stmt(conn_t *c, int id) {
+  if (!c->st[id] &&
+      sqlite3_prepare_v3(c->db, SQL[id], -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL) !=
+          SQLITE_OK) {
+    log_msg(LOG_ERROR, "store: sqlite: prepare: %s", sqlite3_errmsg(c->db));
+    c->st[id] = NULL;
+  }
+  return c->st[id];
+}
+
+static void stmt_done(sqlite3_stmt *st) {
+  if (!st) return;
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows (or whose rows are ignored). */
+static int exec_stmt(conn_t *c, int id) {
+  sqlite3_stmt *st = stmt(c, id);
+  if (!st) return CUSTOS_ESTORE;
+  int rc = sqlite3_step(st);
+  int out = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? CUSTOS_OK : fail_rc(c, rc, SQL[id]);
+  stmt_done(st);
+  return out;
+}
+
+static void rollback(conn_t *c) {
+  if (!sqlite3_get_autocommit(c->db)) (void)exec_stmt(c, ST_ROLLBACK);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? (const char *)t : "";
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v) {
+  return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) == SQLITE_OK ? CUSTOS_OK : CUSTOS_ESTORE;
+}
+
+/* --- pool ---------------------------------------------------------------- */
+
+static int writer_get(sq_t *q, conn_t **c) {
+  pthread_mutex_lock(&q->wmu);
+  *c = &q->writer;
+  return CUSTOS_OK;
+}
+
+static void writer_put(sq_t *q) { pthread_mutex_unlock(&q->wmu); }
+
+/* A reader connection, or the writer when there are no readers. */
+static int reader_get(sq_t *q, conn_t **c) {
+  if (q->nreaders == 0) return writer_get(q, c);
+  struct timespec dl = store__deadline(STORE_CHECKOUT_TIMEOUT_MS);
+  int rc = 0;
+  pthread_mutex_lock(&q->rmu);
+  while (q->nfree == 0 && rc == 0) rc = pthread_cond_timedwait(&q->rcv, &q->rmu, &dl);
+  if (q->nfree == 0) {
+    pthread_mutex_unlock(&q->rmu);
+    log_msg(LOG_ERROR, "store: sqlite: no free connection after %d ms",
+            STORE_CHECKOUT_TIMEOUT_MS);
+    return CUSTOS_ESTORE;
+  }
+  *c = &q->readers[q->free_idx[--q->nfree]];
+  pthread_mutex_unlock(&q->rmu);
+  return CUSTOS_OK;
+}
+
+static void reader_put(sq_t *q, conn_t *c) {
+  if (q->nreaders == 0) {
+    writer_put(q);
+    return;
+  }
+  pthread_mutex_lock(&q->rmu);
+  q->free_idx[q->nfree++] = (int)(c - q->readers);
+  pthread_cond_signal(&q->rcv);
+  pthread_mutex_unlock(&q->rmu);
+}
+
+/* Creates the database file 0600 (and its parent directory 0700 when
+ * missing) before SQLite does, since SQLite would use 0644 & ~umask. The
+ * -wal and -shm files inherit the database file's mode. An existing file is
+ * left as the operator set it. */
+static int create_file(const char *path, char *err, size_t errlen) {
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ENOENT) {
+    char *dup = strdup(path);
+    if (!dup) return CUSTOS_ENOMEM;
+    (void)mkdir(dirname(dup), 0700);
+    free(dup);
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (fd >= 0) {
+    close(fd);
+    return CUSTOS_OK;
+  }
+  if (errno == EEXIST) return CUSTOS_OK;
+  if (err && errlen) snprintf(err, errlen, "sqlite: cannot create %s: %s", path, strerror(errno));
+  return CUSTOS_ESTORE;
+}
+
+static void sq_close(void *impl) {
+  sq_t *q = impl;
+  if (!q) return;
+  for (int i = 0; i < q->nreaders; i++) conn_close(&q->readers[i]);
+  conn_close(&q->writer);
+  free(q->readers);
+  free(q->free_idx);
+  pthread_cond_destroy(&q->rcv);
+  pthread_mutex_destroy(&q->rmu);
+  pthread_mutex_destroy(&q->wmu);
+  free(q);
+}
+
+int store__sqlite_open(const char *path, const store_opts_t *opts, void **impl_out, char *err,
+                       size_t errlen) {
+  bool memory = strcmp(path, ":memory:") == 0;
+  sq_t *q = NULL;
+  pthread_condattr_t ca;
+  int rc;
+
+  if (!memory && (rc = create_file(path, err, errlen))) return rc;
+  q = calloc(1, sizeof *q);
+  if (!q) goto oom;
+  pthread_mutex_init(&q->wmu, NULL);
+  pthread_mutex_init(&q->rmu, NULL);
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&q->rcv, &ca);
+  pthread_condattr_destroy(&ca);
+  if ((rc = conn_open(&q->writer, path, opts->busy_timeout_ms, err, errlen))) goto fail;
+  if (!memory) {
+    q->readers = calloc((size_t)opts->pool_size, sizeof *q->readers);
+    q->free_idx = calloc((size_t)opts->pool_size, sizeof *q->free_idx);
+    if (!q->readers || !q->free_idx) goto oom;
+    for (int i = 0; i < opts->pool_size; i++) {
+      if ((rc = conn_open(&q->readers[i], path, opts->busy_timeout_ms, err, errlen))) goto fail;
+      q->nreaders++;
+      q->free_idx[q->nfree++] = i;
+    }
+  }
+  *impl_out = q;
+  return CUSTOS_OK;
+
+oom:
+  rc = CUSTOS_ENOMEM;
+  if (err && errlen) snprintf(err, errlen, "out of memory");
+fail:
+  sq_close(q);
+  return rc;
+}
+
+/* --- ping / schema ------------------------------------------------------- */
+
+static int sq_ping(void *impl) {
+  sq_t *q = impl;
+  conn_t *c;
+  int rc = reader_get(q, &c);
+  if (rc) return rc;
+  rc = exec_stmt(c, ST_PING);
+  reader_put(q, c);
+  return rc;
+}
+
+/* Reads the version on `c`; 0 when schema_migrations does not exist. */
+static int read_version(conn_t *c, int *v) {
+  sqlite3_stmt *st = stmt(c, ST_HAS_MIGRATIONS);
+  int rc = CUSTOS_ESTORE, src;
+  if (!st) return CUSTOS_ESTORE;
+  src = sqlite3_step(st);
+  if (src != SQLITE_ROW) {
+    rc = fail_rc(c, src, "schema version");
+    stmt_done(st);
+    return rc;
+  }
+  int exists = sqlite3_column_int(st, 0);
+  stmt_done(st);
+  if (!exists) {
+    *v = 0;
+    return CUSTOS_OK;
+  }
+  if (!(st = stmt(c, ST_VERSION))) return CUSTOS_ESTORE;
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    *v = sqlite3_column_int(st, 0);
+    rc = CUSTOS_OK;
+  } else {
+    rc = fail_rc(c, src, "schema version");
+  }
+  stmt_done(st);
+  return rc;
+}
+
+static int sq_schema_version(void *impl, int *v) {
+  sq_t *q = impl;
+  conn_t *c;
+  int rc = reader_get(q, &c);
+  if (rc) return rc;
+  rc = read_version(c, v);
+  reader_put(q, c);
+  return rc;
+}
+
+/* Applies the next pending migration, if any, in one IMMEDIATE
+ * transaction. *done = true when nothing was pending. */
+static int migrate_step(conn_t *c, bool *done) {
+  int rc, v = 0, bin = migrations_count();
+  sqlite3_stmt *st;
+  char *msg = NULL;
+
+  *done = false;
+  if ((rc = exec_stmt(c, ST_BEGIN))) return rc;
+  if (sqlite3_exec(c->db, MIGRATIONS_BOOTSTRAP_SQL, NULL, NULL, NULL) != SQLITE_OK) {
+    rc = fail_rc(c, sqlite3_extended_errcode(c->db), "bootstrap");
+    goto fail;
+  }
+  if ((rc = read_version(c, &v))) goto fail;
+  if (v > bin) {
+    rc = CUSTOS_EVERSION;
+    goto fail;
+  }
+  if (v == bin) {
+    *done = true;
+    rollback(c);
+    return CUSTOS_OK;
+  }
+  if (sqlite3_exec(c->db, migrations_sql(v + 1, STORE_DIALECT_SQLITE), NULL, NULL, &msg) !=
+      SQLITE_OK) {
+    log_msg(LOG_ERROR, "store: sqlite: migration %d: %s", v + 1, msg ? msg : "?");
+    sqlite3_free(msg);
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if (!(st = stmt(c, ST_MIGRATION_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  sqlite3_bind_int(st, 1, v + 1);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+  int src = sqlite3_step(st);
+  rc = src == SQLITE_DONE ? CUSTOS_OK : fail_rc(c, src, "record migration");
+  stmt_done(st);
+  if (rc) goto fail;
+  if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
+  return CUSTOS_OK;
+
+fail:
+  rollback(c);
+  return rc;
+}
+
+static int sq_migrate(void *impl, int *applied_out) {
+  sq_t *q = impl;
+  conn_t *c;
+  int rc, applied = 0;
+  bool done = false;
+  if ((rc = writer_get(q, &c))) return rc;
+  while (!done && rc == CUSTOS_OK) {
+    rc = migrate_step(c, &done);
+    if (rc == CUSTOS_OK && !done) applied++;
+  }
+  writer_put(q);
+  if (rc == CUSTOS_OK) *applied_out = applied;
+  return rc;
+}
+
+/* --- rows ---------------------------------------------------------------- */
+
+static int row_account(sqlite3_stmt *st, store_account_t *a) {
+  if (store__copy(a->id, sizeof a->id, col_text(st, 0)) ||
+      store__copy(a->name, sizeof a->name, col_text(st, 1)))
+    return CUSTOS_ESTORE;
+  a->created_at = sqlite3_column_int64(st, 2);
+  return CUSTOS_OK;
+}
+
+static int row_env(sqlite3_stmt *st, store_environment_t *e) {
+  if (store__copy(e->id, sizeof e->id, col_text(st, 0)) ||
+      store__copy(e->account_id, sizeof e->account_id, col_text(st, 1)) ||
+      store__copy(e->name, sizeof e->name, col_text(st, 2)))
+    return CUSTOS_ESTORE;
+  e->created_at = sqlite3_column_int64(st, 3);
+  return CUSTOS_OK;
+}
+
+static int row_app(sqlite3_stmt *st, store_app_t *a) {
+  if (store__copy(a->id, sizeof a->id, col_text(st, 0)) ||
+      store__copy(a->account_id, sizeof a->account_id, col_text(st, 1)) ||
+      store__copy(a->name, sizeof a->name, col_text(st, 2)) ||
+      store__copy(a->profile, sizeof a->profile, col_text(st, 3)))
+    return CUSTOS_ESTORE;
+  a->created_at = sqlite3_column_int64(st, 4);
+  return CUSTOS_OK;
+}
+
+static int row_audit(sqlite3_stmt *st, store_audit_t *e) {
+  memset(e, 0, sizeof *e);
+  e->id = sqlite3_column_int64(st, 0);
+  e->at = sqlite3_column_int64(st, 1);
+  if (store__copy(e->actor, sizeof e->actor, col_text(st, 2)) ||
+      store__copy(e->action, sizeof e->action, col_text(st, 3)) ||
+      store__copy(e->target, sizeof e->target, col_text(st, 4)) ||
+      store__copy(e->outcome, sizeof e->outcome, col_text(st, 5)) ||
+      store__copy(e->remote, sizeof e->remote, col_text(st, 6)) ||
+      store__copy(e->request_id, sizeof e->request_id, col_text(st, 7)))
+    return CUSTOS_ESTORE;
+  /* Last, so a failure above leaves nothing allocated. */
+  if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+    e->detail_json = strdup(col_text(st, 8));
+    if (!e->detail_json) return CUSTOS_ENOMEM;
+  }
+  return CUSTOS_OK;
+}
+
+/* Decodes the current row into `out`. On failure the row owns nothing. */
+typedef int (*row_fn)(sqlite3_stmt *st, void *out);
+/* Frees what a decoded row owns; NULL for rows that own nothing. */
+typedef void (*row_cleanup_fn)(void *row);
+
+static void cleanup_audit(void *row) { store_audit_cleanup(row); }
+
+/*
+ * Steps a bound SELECT on `c`, decoding up to `limit` rows of `size` bytes
+ * each into `out` with `fn`. For a single-row get pass limit 1 and
+ * `notfound` true: no row is CUSTOS_ENOTFOUND. Resets the statement. On
+ * failure the rows decoded so far are released with `cleanup`.
+ */
+static int fetch(conn_t *c, sqlite3_stmt *st, row_fn fn, row_cleanup_fn cleanup, void *out,
+                 size_t size, int limit, bool notfound, int *n_out) {
+  int n = 0, rc = CUSTOS_OK, src = SQLITE_DONE;
+  while (n < limit && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    if ((rc = fn(st, (char *)out + (size_t)n * size))) break;
+    n++;
+  }
+  if (rc == CUSTOS_OK && n < limit && src != SQLITE_DONE) rc = fail_rc(c, src, "select");
+  stmt_done(st);
+  if (rc == CUSTOS_OK && notfound && n == 0) rc = CUSTOS_ENOTFOUND;
+  if (rc == CUSTOS_OK && n_out) *n_out = n;
+  if (rc != CUSTOS_OK && cleanup)
+    for (int i = 0; i < n; i++) cleanup((char *)out + (size_t)i * size);
+  return rc;
+}
+
+static int fn_account(sqlite3_stmt *st, void *o) { return row_account(st, o); }
+static int fn_env(sqlite3_stmt *st, void *o) { return row_env(st, o); }
+static int fn_app(sqlite3_stmt *st, void *o) { return row_app(st, o); }
+static int fn_audit(sqlite3_stmt *st, void *o) { return row_audit(st, o); }
+
+/* --- writes -------------------------------------------------------------- */
+
+/* Steps an INSERT that was bound by the caller and resets it. */
+static int insert(conn_t *c, sqlite3_stmt *st, const char *what) {
+  int src = sqlite3_step(st);
+  int rc = src == SQLITE_DONE ? CUSTOS_OK : fail_rc(c, src, what);
+  stmt_done(st);
+  return rc;
+}
+
+static int insert_env(conn_t *c, const store_environment_t *e) {
+  sqlite3_stmt *st = stmt(c, ST_ENV_INSERT);
+  if (!st) return CUSTOS_ESTORE;
+  if (bind_text(st, 1, e->id) || bind_text(st, 2, e->account_id) || bind_text(st, 3, e->name) ||
+      sqlite3_bind_int64(st, 4, e->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    return CUSTOS_ESTORE;
+  }
+  return insert(c, st, "insert environment");
+}
+
+static int sq_account_create(void *impl, const store_account_t *a,
+                             const store_environment_t *envs, int nenv) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
+  if (!(st = stmt(c, ST_ACCOUNT_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if (bind_text(st, 1, a->id) || bind_text(st, 2, a->name) ||
+      sqlite3_bind_int64(st, 3, a->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if ((rc = insert(c, st, "insert account"))) goto fail;
+  for (int i = 0; i < nenv; i++)
+    if ((rc = insert_env(c, &envs[i]))) goto fail;
+  if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
+  goto out;
+fail:
+  rollback(c);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_environment_create(void *impl, const store_environment_t *e) {
+  sq_t *q = impl;
+  conn_t *c;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  rc = insert_env(c, e);
+  writer_put(q);
+  return rc;
+}
+
+static int sq_app_create(void *impl, const store_app_t *a) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_APP_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, a->id) || bind_text(st, 2, a->account_id) || bind_text(st, 3, a->name) ||
+      bind_text(st, 4, a->profile) || sqlite3_bind_int64(st, 5, a->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = insert(c, st, "insert app");
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_audit_append(void *impl, const store_audit_t *e) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_AUDIT_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (sqlite3_bind_int64(st, 1, e->at) != SQLITE_OK || bind_text(st, 2, e->actor) ||
+      bind_text(st, 3, e->action) || bind_text(st, 4, e->target) ||
+      bind_text(st, 5, e->outcome) || bind_text(st, 6, e->remote) ||
+      bind_text(st, 7, e->request_id) ||
+      (e->detail_json ? bind_text(st, 8, e->detail_json)
+                      : (sqlite3_bind_null(st, 8) == SQLITE_OK ? CUSTOS_OK : CUSTOS_ESTORE))) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = insert(c, st, "insert audit_event");
+out:
+  writer_put(q);
+  return rc;
+}
+
+/* --- reads --------------------------------------------------------------- */
+
+/* Prepares statement `id` on a reader, binds up to three text params and
+ * an optional trailing integer, and fetches. */
+static int sq_select(sq_t *q, int id, const char *p1, const char *p2, bool has_int,
+                     int64_t iv, row_fn fn, void *out, size_t size, int limit, bool notfound,
+                     int *n_out) {
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, i = 1;
+  if ((rc = reader_get(q, &c))) return rc;
+  if (!(st = stmt(c, id))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if ((p1 && bind_text(st, i++, p1)) || (p2 && bind_text(st, i++, p2)) ||
+      (has_int && sqlite3_bind_int64(st, i++, iv) != SQLITE_OK) ||
+      (!notfound && sqlite3_bind_int(st, i++, limit) != SQLITE_OK)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = fetch(c, st, fn, fn == fn_audit ? cleanup_audit : NULL, out, size, limit, notfound,
+             n_out);
+out:
+  reader_put(q, c);
+  return rc;
+}
+
+static int sq_account_get(void *impl, const char *id, store_account_t *out) {
+  return sq_select(impl, ST_ACCOUNT_GET, id, NULL, false, 0, fn_account, out, sizeof *out, 1,
+                   true, NULL);
+}
+
+static int sq_account_list(void *impl, const char *after, int limit, store_account_t *out,
+                           int *n) {
+  return sq_select(impl, ST_ACCOUNT_LIST, after, NULL, false, 0, fn_account, out, sizeof *out,
+                   limit, false, n);
+}
+
+static int sq_environment_list(void *impl, const char *account_id, const char *after,
+                               int limit, store_environment_t *out, int *n) {
+  return sq_select(impl, ST_ENV_LIST, account_id, after, false, 0, fn_env, out, sizeof *out,
+                   limit, false, n);
+}
+
+static int sq_app_get(void *impl, const char *id, store_app_t *out) {
+  return sq_select(impl, ST_APP_GET, id, NULL, false, 0, fn_app, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int sq_app_list(void *impl, const char *account_id, const char *after, int limit,
+                       store_app_t *out, int *n) {
+  if (account_id)
+    return sq_select(impl, ST_APP_LIST_ACCOUNT, account_id, after, false, 0, fn_app, out,
+                     sizeof *out, limit, false, n);
+  return sq_select(impl, ST_APP_LIST, after, NULL, false, 0, fn_app, out, sizeof *out, limit,
+                   false, n);
+}
+
+static int sq_audit_list(void *impl, int64_t after, int limit, store_audit_t *out, int *n) {
+  return sq_select(impl, ST_AUDIT_LIST, NULL, NULL, true, after, fn_audit, out, sizeof *out,
+                   limit, false, n);
+}
+
+const store_ops_t store__sqlite_ops = {
+    .kind = "sqlite",
+    .close = sq_close,
+    .ping = sq_ping,
+    .schema_version = sq_schema_version,
+    .migrate = sq_migrate,
+    .account_create = sq_account_create,
+    .account_get = sq_account_get,
+    .account_list = sq_account_list,
+    .environment_create = sq_environment_create,
+    .environment_list = sq_environment_list,
+    .app_create = sq_app_create,
+    .app_get = sq_app_get,
+    .app_list = sq_app_list,
+    .audit_append = sq_audit_append,
+    .audit_list = sq_audit_list,
+};

@@ -1,0 +1,483 @@
+/*
+ * store.c — URL dispatch, input validation, ids and timestamps, error
+ * counting, and the version gate. Everything a backend would otherwise
+ * duplicate lives here, so both backends see identical, validated input.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/backend.h"
+#include "store/migrations.h"
+
+#define POOL_SIZE_MAX 64
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || errlen == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* Counts backend failures for /metrics; passes rc through. */
+static int counted(store_t *s, int rc) {
+  if (rc == CUSTOS_ESTORE) atomic_fetch_add(&s->errors, 1);
+  return rc;
+}
+
+/* --- shared helpers (backend.h) ---------------------------------------- */
+
+int store__copy(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  if (n >= cap) {
+    dst[0] = '\0';
+    return CUSTOS_ESTORE;
+  }
+  memcpy(dst, src, n + 1);
+  return CUSTOS_OK;
+}
+
+bool store__parse_i64(const char *s, int64_t *out) {
+  if (!s || !*s) return false;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end) return false;
+  *out = (int64_t)v;
+  return true;
+}
+
+struct timespec store__deadline(int ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
+/* --- validation ---------------------------------------------------------- */
+
+/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, <= U+10FFFF. */
+static bool utf8_valid(const unsigned char *p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = p[i];
+    size_t len;
+    unsigned min;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, min = 0x80, c &= 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, min = 0x800, c &= 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, min = 0x10000, c &= 0x07;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    for (size_t k = 1; k < len; k++) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      c = (c << 6) | (p[i + k] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+/* A name is 1..STORE_NAME_LEN_MAX bytes of valid UTF-8. */
+static bool name_valid(const char *name) {
+  if (!name) return false;
+  size_t n = strnlen(name, STORE_NAME_LEN_MAX + 1);
+  return n >= 1 && n <= STORE_NAME_LEN_MAX && utf8_valid((const unsigned char *)name, n);
+}
+
+static bool profile_valid(const char *p) {
+  if (!p) return false;
+  size_t n = strnlen(p, STORE_PROFILE_MAX);
+  if (n < 1 || n >= STORE_PROFILE_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+/* An id we could have issued fits RAND_ID_MAX; anything longer cannot
+ * match a row. */
+static bool id_fits(const char *id) { return id && strnlen(id, RAND_ID_MAX) < RAND_ID_MAX; }
+
+static bool limit_valid(int limit) { return limit >= 1 && limit <= STORE_LIST_MAX; }
+
+static bool field_terminated(const char *f, size_t cap) { return memchr(f, '\0', cap) != NULL; }
+
+/* --- URL handling ---------------------------------------------------------- */
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+typedef struct outbuf {
+  char *p;
+  size_t cap, len;
+} outbuf_t;
+
+static void out_put(outbuf_t *o, const char *s, size_t n) {
+  for (size_t i = 0; i < n && o->len + 1 < o->cap; i++) o->p[o->len++] = s[i];
+  o->p[o->len] = '\0';
+}
+
+void store_url_redact(const char *url, char *out, size_t outlen) {
+  if (!out || outlen == 0) return;
+  outbuf_t o = {out, outlen, 0};
+  out[0] = '\0';
+  if (!url) return;
+  const char *scheme_end = strstr(url, "://");
+  if (!scheme_end) {
+    out_put(&o, url, strlen(url));
+    return;
+  }
+  const char *auth = scheme_end + 3;
+  size_t auth_len = strcspn(auth, "/?#");
+  const char *at = NULL;
+  for (size_t i = 0; i < auth_len; i++)
+    if (auth[i] == '@') at = auth + i; /* the last '@' ends the userinfo */
+  out_put(&o, url, (size_t)(auth - url));
+  if (at) {
+    const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (colon) {
+      out_put(&o, auth, (size_t)(colon - auth));
+      out_put(&o, ":***", 4);
+    } else {
+      out_put(&o, auth, (size_t)(at - auth));
+    }
+    out_put(&o, at, (size_t)(auth + auth_len - at));
+  } else {
+    out_put(&o, auth, auth_len);
+  }
+  /* Path, then query parameters with password=… masked. */
+  const char *rest = auth + auth_len;
+  const char *q = strchr(rest, '?');
+  if (!q) {
+    out_put(&o, rest, strlen(rest));
+    return;
+  }
+  out_put(&o, rest, (size_t)(q + 1 - rest));
+  const char *p = q + 1;
+  while (*p) {
+    size_t plen = strcspn(p, "&#");
+    if (plen >= 9 && strncmp(p, "password=", 9) == 0) {
+      out_put(&o, "password=***", 12);
+    } else {
+      out_put(&o, p, plen);
+    }
+    p += plen;
+    if (*p == '#') {
+      out_put(&o, p, strlen(p));
+      break;
+    }
+    if (*p == '&') out_put(&o, p++, 1);
+  }
+}
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+int store_open(const char *url, const store_opts_t *opts, store_t **out, char *err,
+               size_t errlen) {
+  store_opts_t o = {0, 0};
+  store_t *s = NULL;
+  void *impl = NULL;
+  const store_ops_t *ops;
+  char shown[256];
+  int rc;
+
+  seterr(err, errlen, "%s", "");
+  if (!out) {
+    seterr(err, errlen, "store_open: no output pointer");
+    return CUSTOS_EINVAL;
+  }
+  if (!url || !*url) {
+    seterr(err, errlen, "empty store URL: expected sqlite:PATH or postgres://…");
+    return CUSTOS_EINVAL;
+  }
+  if (strnlen(url, STORE_URL_MAX + 1) > STORE_URL_MAX) {
+    seterr(err, errlen, "store URL longer than %d bytes", STORE_URL_MAX);
+    return CUSTOS_EINVAL;
+  }
+  if (opts) o = *opts;
+  if (o.pool_size < 0 || o.pool_size > POOL_SIZE_MAX || o.busy_timeout_ms < 0) {
+    seterr(err, errlen, "store options out of range (pool_size 0..%d, busy_timeout_ms >= 0)",
+           POOL_SIZE_MAX);
+    return CUSTOS_EINVAL;
+  }
+  if (o.pool_size == 0) o.pool_size = STORE_DEFAULT_POOL;
+  if (o.busy_timeout_ms == 0) o.busy_timeout_ms = STORE_DEFAULT_BUSY_MS;
+
+  if (has_prefix(url, "sqlite:")) {
+    const char *path = url + 7;
+    if (!*path) {
+      seterr(err, errlen, "sqlite store URL needs a path: sqlite:PATH or sqlite::memory:");
+      return CUSTOS_EINVAL;
+    }
+    ops = &store__sqlite_ops;
+    rc = store__sqlite_open(path, &o, &impl, err, errlen);
+  } else if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
+    ops = &store__pg_ops;
+    rc = store__pg_open(url, &o, &impl, err, errlen);
+  } else {
+    store_url_redact(url, shown, sizeof shown);
+    seterr(err, errlen,
+           "unsupported store URL \"%s\": expected sqlite:PATH or postgres://USER@HOST/DB",
+           shown);
+    return CUSTOS_EINVAL;
+  }
+  if (rc) goto fail;
+
+  s = calloc(1, sizeof *s);
+  if (!s) {
+    rc = CUSTOS_ENOMEM;
+    seterr(err, errlen, "out of memory");
+    goto fail;
+  }
+  s->ops = ops;
+  s->impl = impl;
+  atomic_init(&s->errors, 0);
+  *out = s;
+  return CUSTOS_OK;
+
+fail:
+  if (impl) ops->close(impl);
+  return rc;
+}
+
+void store_close(store_t *s) {
+  if (!s) return;
+  s->ops->close(s->impl);
+  free(s);
+}
+
+const char *store_kind(const store_t *s) { return s->ops->kind; }
+
+int store_ping(store_t *s) { return counted(s, s->ops->ping(s->impl)); }
+
+uint64_t store_error_count(const store_t *s) {
+  return atomic_load(&((store_t *)s)->errors);
+}
+
+/* --- schema -------------------------------------------------------------- */
+
+int store_binary_schema_version(void) { return migrations_count(); }
+
+int store_schema_version(store_t *s, int *version_out) {
+  int v = 0;
+  int rc = counted(s, s->ops->schema_version(s->impl, &v));
+  if (rc == CUSTOS_OK) *version_out = v;
+  return rc;
+}
+
+int store_migrate(store_t *s, int *applied_out) {
+  int n = 0;
+  int rc = counted(s, s->ops->migrate(s->impl, &n));
+  if (rc == CUSTOS_OK && applied_out) *applied_out = n;
+  return rc;
+}
+
+int store_check_version(store_t *s, char *err, size_t errlen) {
+  int v = 0, bin = store_binary_schema_version();
+  int rc = store_schema_version(s, &v);
+  if (rc) {
+    seterr(err, errlen, "cannot read the database schema version: %s", custos_strerror(rc));
+    return rc;
+  }
+  if (v > bin) {
+    seterr(err, errlen,
+           "database schema version %d is newer than this custos (knows up to %d); "
+           "upgrade custos",
+           v, bin);
+    return CUSTOS_EVERSION;
+  }
+  if (v < bin) {
+    seterr(err, errlen, "database needs migrations; run `custos migrate`");
+    return CUSTOS_ESTORE;
+  }
+  seterr(err, errlen, "%s", "");
+  return CUSTOS_OK;
+}
+
+/* --- accounts ------------------------------------------------------------ */
+
+static const char *const DEFAULT_ENVS[] = {"development", "production"};
+#define NDEFAULT_ENVS ((int)(sizeof DEFAULT_ENVS / sizeof DEFAULT_ENVS[0]))
+
+int store_account_create(store_t *s, const char *name, store_account_t *out) {
+  store_account_t a;
+  store_environment_t envs[NDEFAULT_ENVS];
+  int rc;
+
+  if (!name_valid(name) || !out) return CUSTOS_EINVAL;
+  memset(&a, 0, sizeof a);
+  memset(envs, 0, sizeof envs);
+  if ((rc = rand_id(a.id, "acct"))) return rc;
+  memcpy(a.name, name, strlen(name) + 1);
+  a.created_at = (int64_t)time(NULL);
+  for (int i = 0; i < NDEFAULT_ENVS; i++) {
+    if ((rc = rand_id(envs[i].id, "env"))) return rc;
+    memcpy(envs[i].account_id, a.id, sizeof a.id);
+    snprintf(envs[i].name, sizeof envs[i].name, "%s", DEFAULT_ENVS[i]);
+    envs[i].created_at = a.created_at;
+  }
+  rc = counted(s, s->ops->account_create(s->impl, &a, envs, NDEFAULT_ENVS));
+  if (rc == CUSTOS_OK) *out = a;
+  return rc;
+}
+
+int store_account_get(store_t *s, const char *id, store_account_t *out) {
+  store_account_t a;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->account_get(s->impl, id, &a));
+  if (rc == CUSTOS_OK) *out = a;
+  return rc;
+}
+
+int store_account_list(store_t *s, const char *after_id, int limit, store_account_t *out,
+                       int *n_out) {
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->account_list(s->impl, after_id ? after_id : "", limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+/* --- environments -------------------------------------------------------- */
+
+int store_environment_create(store_t *s, const char *account_id, const char *name,
+                             store_environment_t *out) {
+  store_environment_t e;
+  int rc;
+  if (!account_id || !name_valid(name) || !out) return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) return CUSTOS_ENOTFOUND;
+  memset(&e, 0, sizeof e);
+  if ((rc = rand_id(e.id, "env"))) return rc;
+  memcpy(e.account_id, account_id, strlen(account_id) + 1);
+  memcpy(e.name, name, strlen(name) + 1);
+  e.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->environment_create(s->impl, &e));
+  if (rc == CUSTOS_OK) *out = e;
+  return rc;
+}
+
+int store_environment_list(store_t *s, const char *account_id, const char *after_id,
+                           int limit, store_environment_t *out, int *n_out) {
+  int n = 0;
+  if (!account_id || !out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  int rc = counted(s, s->ops->environment_list(s->impl, account_id, after_id ? after_id : "",
+                                               limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+/* --- apps ---------------------------------------------------------------- */
+
+int store_app_create(store_t *s, const char *account_id, const char *name,
+                     const char *profile, store_app_t *out) {
+  store_app_t a;
+  int rc;
+  if (!account_id || !name_valid(name) || !profile_valid(profile) || !out)
+    return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) return CUSTOS_ENOTFOUND;
+  memset(&a, 0, sizeof a);
+  if ((rc = rand_id(a.id, "app"))) return rc;
+  memcpy(a.account_id, account_id, strlen(account_id) + 1);
+  memcpy(a.name, name, strlen(name) + 1);
+  memcpy(a.profile, profile, strlen(profile) + 1);
+  a.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->app_create(s->impl, &a));
+  if (rc == CUSTOS_OK) *out = a;
+  return rc;
+}
+
+int store_app_get(store_t *s, const char *id, store_app_t *out) {
+  store_app_t a;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->app_get(s->impl, id, &a));
+  if (rc == CUSTOS_OK) *out = a;
+  return rc;
+}
+
+int store_app_list(store_t *s, const char *account_id, const char *after_id, int limit,
+                   store_app_t *out, int *n_out) {
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  if (account_id && !id_fits(account_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  int rc = counted(s, s->ops->app_list(s->impl, account_id, after_id ? after_id : "", limit,
+                                       out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+/* --- audit --------------------------------------------------------------- */
+
+int store_audit_append(store_t *s, const store_audit_t *ev) {
+  store_audit_t e;
+  if (!ev) return CUSTOS_EINVAL;
+  if (!field_terminated(ev->actor, sizeof ev->actor) ||
+      !field_terminated(ev->action, sizeof ev->action) ||
+      !field_terminated(ev->target, sizeof ev->target) ||
+      !field_terminated(ev->outcome, sizeof ev->outcome) ||
+      !field_terminated(ev->remote, sizeof ev->remote) ||
+      !field_terminated(ev->request_id, sizeof ev->request_id))
+    return CUSTOS_EINVAL;
+  if (!ev->actor[0] || !ev->action[0] || !ev->outcome[0]) return CUSTOS_EINVAL;
+  if (ev->detail_json) {
+    size_t n = strnlen(ev->detail_json, STORE_AUDIT_DETAIL_MAX + 1);
+    if (n > STORE_AUDIT_DETAIL_MAX) return CUSTOS_ETOOBIG;
+    json_error_t jerr;
+    json_t *j = json_loadb(ev->detail_json, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) return CUSTOS_EINVAL;
+    json_decref(j);
+  }
+  e = *ev;
+  e.id = 0;
+  if (e.at == 0) e.at = (int64_t)time(NULL);
+  return counted(s, s->ops->audit_append(s->impl, &e));
+}
+
+int store_audit_list(store_t *s, int64_t after_id, int limit, store_audit_t *out,
+                     int *n_out) {
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit) || after_id < 0) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->audit_list(s->impl, after_id, limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+void store_audit_cleanup(store_audit_t *ev) {
+  if (!ev) return;
+  free(ev->detail_json);
+  ev->detail_json = NULL;
+}

@@ -1,0 +1,229 @@
+/*
+ * store.h — the persistence interface: one opaque store_t over two
+ * backends, SQLite (embedded, the default) and PostgreSQL (libpq, for many
+ * custos nodes sharing one database).
+ *
+ * Every function is thread-safe: the HTTP server calls one store_t from
+ * many threads at once. Each backend keeps a small connection pool; a call
+ * checks a connection out, runs, and returns it.
+ *
+ * Conventions for every call below:
+ *  - Return CUSTOS_OK (0) or a negative custos_err_t. CUSTOS_ESTORE means the
+ *    backend failed (its message is logged, never a secret or bound value)
+ *    and bumps store_error_count().
+ *  - Outputs are written only on CUSTOS_OK; on failure they are untouched
+ *    (list outputs may be partly written, but *n_out is not).
+ *  - Writes are atomic: on failure nothing was stored.
+ *  - Names are 1..STORE_NAME_LEN_MAX bytes of valid UTF-8, checked here for
+ *    both backends (CUSTOS_EINVAL before any I/O).
+ *  - SQL uses bound parameters only.
+ */
+#ifndef CUSTOS_STORE_STORE_H
+#define CUSTOS_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rand.h"
+#include "custos.h"
+
+#define STORE_WARN __attribute__((warn_unused_result))
+
+#define STORE_NAME_LEN_MAX 200         /* bytes of UTF-8 in a name */
+#define STORE_NAME_MAX 201             /* name buffer: 200 bytes + NUL */
+#define STORE_PROFILE_MAX 32           /* profile buffer: 31 bytes + NUL */
+#define STORE_LIST_MAX 1000            /* largest `limit` a list call accepts */
+#define STORE_AUDIT_DETAIL_MAX 16384   /* bytes of detail_json */
+#define STORE_URL_MAX 4096             /* longest store URL accepted */
+#define STORE_DEFAULT_POOL 4           /* connections when pool_size is 0 */
+#define STORE_DEFAULT_BUSY_MS 5000     /* sqlite busy_timeout when 0 */
+#define STORE_CHECKOUT_TIMEOUT_MS 5000 /* wait for a free pooled connection */
+#define STORE_PG_CONNECT_TIMEOUT_S 3   /* libpq connect_timeout default */
+
+typedef struct store store_t;
+
+typedef struct store_opts {
+  int pool_size;       /* connections; 0 = STORE_DEFAULT_POOL, max 64 */
+  int busy_timeout_ms; /* sqlite only; 0 = STORE_DEFAULT_BUSY_MS */
+} store_opts_t;
+
+typedef struct store_account {
+  char id[RAND_ID_MAX];        /* "acct_<22 base62>", NUL-terminated */
+  char name[STORE_NAME_MAX];   /* UTF-8, NUL-terminated */
+  int64_t created_at;          /* unix seconds */
+} store_account_t;
+
+typedef struct store_environment {
+  char id[RAND_ID_MAX];         /* "env_<22 base62>" */
+  char account_id[RAND_ID_MAX]; /* owning account */
+  char name[STORE_NAME_MAX];    /* unique per account, e.g. "production" */
+  int64_t created_at;           /* unix seconds */
+} store_environment_t;
+
+typedef struct store_app {
+  char id[RAND_ID_MAX];           /* "app_<22 base62>" */
+  char account_id[RAND_ID_MAX];   /* owning account */
+  char name[STORE_NAME_MAX];      /* UTF-8, NUL-terminated */
+  char profile[STORE_PROFILE_MAX]; /* [a-z0-9_]{1,31}, e.g. "openledger" */
+  int64_t created_at;             /* unix seconds */
+} store_app_t;
+
+typedef struct store_audit {
+  int64_t id;          /* assigned by the store, increasing; ignored on append */
+  int64_t at;          /* unix seconds; 0 on append = now */
+  char actor[128];     /* who: "app_…", "admin", … NUL-terminated */
+  char action[64];     /* what: "account.create", … */
+  char target[128];    /* on what: an id, may be "" */
+  char outcome[16];    /* "ok", "denied", "error", … */
+  char remote[64];     /* client address, may be "" */
+  char request_id[64]; /* may be "" */
+  char *detail_json;   /* owned, may be NULL; a JSON value when set */
+} store_audit_t;
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+/*
+ * Opens a store. `url` is "sqlite:PATH" (e.g. "sqlite:./var/custos.db";
+ * "sqlite::memory:" gives a private in-memory database, one connection) or
+ * "postgres://…" / "postgresql://…" (a libpq URI; connect_timeout defaults
+ * to STORE_PG_CONNECT_TIMEOUT_S). `opts` may be NULL for defaults.
+ * A new SQLite file is created with mode 0600 (and its missing parent
+ * directory with 0700). Opening does NOT migrate: see store_check_version().
+ * Returns CUSTOS_OK and sets *out (caller frees with store_close()), or
+ * CUSTOS_EINVAL (bad URL or options), CUSTOS_ESTORE (cannot connect/open),
+ * CUSTOS_ENOMEM; then *out is untouched and `err` (may be NULL) holds a
+ * NUL-terminated message without credentials.
+ */
+int store_open(const char *url, const store_opts_t *opts, store_t **out,
+               char *err, size_t errlen) STORE_WARN;
+
+/* Closes every connection and frees `s`. NULL is a no-op. No call may be in
+ * flight on `s`. */
+void store_close(store_t *s);
+
+/* "sqlite" or "postgres". Static string; never NULL for a valid `s`. */
+const char *store_kind(const store_t *s);
+
+/* One cheap round-trip (SELECT 1). CUSTOS_OK or CUSTOS_ESTORE. For /readyz. */
+int store_ping(store_t *s) STORE_WARN;
+
+/* Backend failures (CUSTOS_ESTORE results) since open. Atomic; for /metrics. */
+uint64_t store_error_count(const store_t *s);
+
+/*
+ * Writes `url` into `out` (size `outlen`, always NUL-terminated) with any
+ * password replaced by "***" (both "user:pass@" and a "password=" query
+ * parameter). Use it whenever a URL is printed or logged.
+ */
+void store_url_redact(const char *url, char *out, size_t outlen);
+
+/* --- schema -------------------------------------------------------------- */
+
+/* The highest schema version this binary knows. Cannot fail. */
+int store_binary_schema_version(void);
+
+/* Sets *version_out to the database's schema version (0 when never
+ * migrated). CUSTOS_OK or CUSTOS_ESTORE. */
+int store_schema_version(store_t *s, int *version_out) STORE_WARN;
+
+/*
+ * Applies every pending migration, each in its own transaction, recording
+ * it in schema_migrations(version, applied_at). Safe to run concurrently
+ * from several processes: on PostgreSQL each step holds
+ * pg_advisory_xact_lock, on SQLite BEGIN IMMEDIATE. `applied_out` (may be
+ * NULL) gets the number applied (0 when up to date). Returns CUSTOS_OK,
+ * CUSTOS_EVERSION (database is newer than this binary: nothing applied), or
+ * CUSTOS_ESTORE (the failing migration was rolled back; earlier ones stay
+ * applied and *applied_out is not written).
+ */
+int store_migrate(store_t *s, int *applied_out) STORE_WARN;
+
+/*
+ * The start-up gate for the server. Returns CUSTOS_OK when the database is
+ * exactly at store_binary_schema_version(). Otherwise writes a message to
+ * `err` (may be NULL) and returns:
+ *  - CUSTOS_EVERSION: "database schema version N is newer than this custos
+ *    (knows up to M); upgrade custos"
+ *  - CUSTOS_ESTORE: "database needs migrations; run `custos migrate`"
+ *    (version behind), or the backend's failure message.
+ */
+int store_check_version(store_t *s, char *err, size_t errlen) STORE_WARN;
+
+/* --- accounts ------------------------------------------------------------ */
+
+/*
+ * Creates an account named `name` and, in the same transaction, its
+ * "development" and "production" environments. Fills *out on success.
+ * CUSTOS_EINVAL (bad name), CUSTOS_ESTORE, CUSTOS_ECRYPTO (id generation).
+ */
+int store_account_create(store_t *s, const char *name,
+                         store_account_t *out) STORE_WARN;
+
+/* Fills *out with account `id`. CUSTOS_ENOTFOUND when absent (or `id` is
+ * malformed), CUSTOS_ESTORE. */
+int store_account_get(store_t *s, const char *id, store_account_t *out) STORE_WARN;
+
+/*
+ * Keyset pagination by id: up to `limit` (1..STORE_LIST_MAX) accounts with
+ * id > `after_id` (NULL = from the start), in ascending id order (bytewise),
+ * into `out` (caller array of at least `limit`). *n_out gets the count;
+ * fewer than `limit` means the end. Pass the last id as the next `after_id`.
+ * CUSTOS_EINVAL (limit out of range), CUSTOS_ESTORE.
+ */
+int store_account_list(store_t *s, const char *after_id, int limit,
+                       store_account_t *out, int *n_out) STORE_WARN;
+
+/* --- environments -------------------------------------------------------- */
+
+/* Creates environment `name` in `account_id`. CUSTOS_EEXISTS when the
+ * account already has that name, CUSTOS_ENOTFOUND when the account does not
+ * exist, CUSTOS_EINVAL, CUSTOS_ESTORE. */
+int store_environment_create(store_t *s, const char *account_id, const char *name,
+                             store_environment_t *out) STORE_WARN;
+
+/* Environments of `account_id`, keyset-paginated by id as
+ * store_account_list(). An unknown account gives *n_out = 0. */
+int store_environment_list(store_t *s, const char *account_id, const char *after_id,
+                           int limit, store_environment_t *out, int *n_out) STORE_WARN;
+
+/* --- apps ---------------------------------------------------------------- */
+
+/* Creates app `name` with `profile` ([a-z0-9_]{1,31}) in `account_id`.
+ * CUSTOS_ENOTFOUND when the account does not exist, CUSTOS_EINVAL,
+ * CUSTOS_ESTORE. */
+int store_app_create(store_t *s, const char *account_id, const char *name,
+                     const char *profile, store_app_t *out) STORE_WARN;
+
+/* Fills *out with app `id`. CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+int store_app_get(store_t *s, const char *id, store_app_t *out) STORE_WARN;
+
+/* Apps of `account_id` (NULL = all accounts), keyset-paginated by id as
+ * store_account_list(). */
+int store_app_list(store_t *s, const char *account_id, const char *after_id,
+                   int limit, store_app_t *out, int *n_out) STORE_WARN;
+
+/* --- audit (append-only: no update or delete exists, and the schema
+ * rejects UPDATE/DELETE on audit_event) ------------------------------------ */
+
+/*
+ * Appends `ev` (its id is ignored; at == 0 means now). Every char field
+ * must be NUL-terminated within its array and actor, action and outcome
+ * non-empty; detail_json, when set, must be a JSON value (CUSTOS_EINVAL) of
+ * at most STORE_AUDIT_DETAIL_MAX bytes (CUSTOS_ETOOBIG). The caller keeps
+ * ownership of `ev`. CUSTOS_EINVAL, CUSTOS_ETOOBIG, CUSTOS_ESTORE.
+ */
+int store_audit_append(store_t *s, const store_audit_t *ev) STORE_WARN;
+
+/*
+ * Up to `limit` events with id > `after_id` (0 = from the start), oldest
+ * first, into `out` (caller array of at least `limit`). Each returned
+ * element owns its detail_json: call store_audit_cleanup() on each of the
+ * *n_out elements. On failure nothing needs cleaning up.
+ */
+int store_audit_list(store_t *s, int64_t after_id, int limit,
+                     store_audit_t *out, int *n_out) STORE_WARN;
+
+/* Frees ev->detail_json and sets it to NULL. NULL `ev` is a no-op. */
+void store_audit_cleanup(store_audit_t *ev);
+
+#endif
