@@ -324,6 +324,7 @@ static int get_i64(const PGresult *r, int i, int col, int64_t *v) {
 
 static int fn_account(const PGresult *r, int i, void *o) {
   store_account_t *a = o;
+  memset(a, 0, sizeof *a);
   if (store__copy(a->id, sizeof a->id, PQgetvalue(r, i, 0)) ||
       store__copy(a->name, sizeof a->name, PQgetvalue(r, i, 1)))
     return CUSTOS_ESTORE;
@@ -332,6 +333,7 @@ static int fn_account(const PGresult *r, int i, void *o) {
 
 static int fn_env(const PGresult *r, int i, void *o) {
   store_environment_t *e = o;
+  memset(e, 0, sizeof *e);
   if (store__copy(e->id, sizeof e->id, PQgetvalue(r, i, 0)) ||
       store__copy(e->account_id, sizeof e->account_id, PQgetvalue(r, i, 1)) ||
       store__copy(e->name, sizeof e->name, PQgetvalue(r, i, 2)))
@@ -341,6 +343,7 @@ static int fn_env(const PGresult *r, int i, void *o) {
 
 static int fn_app(const PGresult *r, int i, void *o) {
   store_app_t *a = o;
+  memset(a, 0, sizeof *a);
   if (store__copy(a->id, sizeof a->id, PQgetvalue(r, i, 0)) ||
       store__copy(a->account_id, sizeof a->account_id, PQgetvalue(r, i, 1)) ||
       store__copy(a->name, sizeof a->name, PQgetvalue(r, i, 2)) ||

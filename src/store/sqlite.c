@@ -411,6 +411,7 @@ static int sq_migrate(void *impl, int *applied_out) {
 /* --- rows ---------------------------------------------------------------- */
 
 static int row_account(sqlite3_stmt *st, store_account_t *a) {
+  memset(a, 0, sizeof *a);
   if (store__copy(a->id, sizeof a->id, col_text(st, 0)) ||
       store__copy(a->name, sizeof a->name, col_text(st, 1)))
     return CUSTOS_ESTORE;
@@ -419,6 +420,7 @@ static int row_account(sqlite3_stmt *st, store_account_t *a) {
 }
 
 static int row_env(sqlite3_stmt *st, store_environment_t *e) {
+  memset(e, 0, sizeof *e);
   if (store__copy(e->id, sizeof e->id, col_text(st, 0)) ||
       store__copy(e->account_id, sizeof e->account_id, col_text(st, 1)) ||
       store__copy(e->name, sizeof e->name, col_text(st, 2)))
@@ -428,6 +430,7 @@ static int row_env(sqlite3_stmt *st, store_environment_t *e) {
 }
 
 static int row_app(sqlite3_stmt *st, store_app_t *a) {
+  memset(a, 0, sizeof *a);
   if (store__copy(a->id, sizeof a->id, col_text(st, 0)) ||
       store__copy(a->account_id, sizeof a->account_id, col_text(st, 1)) ||
       store__copy(a->name, sizeof a->name, col_text(st, 2)) ||
