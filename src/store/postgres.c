@@ -174,7 +174,13 @@ static int checkout(pg_t *g, pconn_t **out) {
             STORE_CHECKOUT_TIMEOUT_MS);
     return CUSTOS_ESTORE;
   }
-  if (!pc->c || PQstatus(pc->c) != CONNECTION_OK) {
+  /* PQconsumeInput reads whatever the server sent while we were idle
+   * (libpq sockets are non-blocking): after a server restart or
+   * pg_terminate_backend that is EOF, which marks the connection bad, so we
+   * reconnect here instead of failing the caller's first statement. The
+   * second call sees the EOF that follows the server's FATAL message. */
+  if (!pc->c || PQconsumeInput(pc->c) == 0 || PQconsumeInput(pc->c) == 0 ||
+      PQstatus(pc->c) != CONNECTION_OK) {
     if ((rc = pconn_connect(g, pc, err, sizeof err))) {
       log_msg(LOG_ERROR, "store: %s", err);
       pthread_mutex_lock(&g->mu);

@@ -477,6 +477,29 @@ static void test_audit_is_append_only_in_schema(void **state) {
   }
 }
 
+/* A PostgreSQL restart kills every pooled connection; the next calls must
+ * reconnect by themselves, without surfacing an error. */
+static void test_pg_recovers_from_killed_connections(void **state) {
+  fx_t *f = *state;
+  store_account_t a[4];
+  char sql[256];
+  if (g_backend != B_PG) return;
+  /* Touch several pooled connections first. */
+  for (int i = 0; i < 4; i++) assert_int_equal(store_account_create(f->s, "before", &a[i]), CUSTOS_OK);
+  snprintf(sql, sizeof sql,
+           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'", f->db);
+  PGconn *c = PQconnectdb(g_pg_admin);
+  PGresult *r = PQexec(c, sql);
+  assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+  PQclear(r);
+  PQfinish(c);
+  usleep(100 * 1000);
+  assert_int_equal(store_ping(f->s), CUSTOS_OK);
+  for (int i = 0; i < 4; i++) assert_int_equal(store_account_create(f->s, "after", &a[i]), CUSTOS_OK);
+  assert_int_equal(store_account_get(f->s, a[0].id, &a[1]), CUSTOS_OK);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
 /* --- concurrency --------------------------------------------------------- */
 
 enum { THREADS = 8, PER_THREAD = 200 };
@@ -631,6 +654,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_audit_append_list_order),
     MIG(test_audit_is_append_only_in_schema),
     MIG(test_concurrent_creates_lose_nothing),
+    MIG(test_pg_recovers_from_killed_connections),
 };
 
 int main(void) {
