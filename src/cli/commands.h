@@ -6,4 +6,10 @@
 #ifndef CUSTOS_CLI_COMMANDS_H
 #define CUSTOS_CLI_COMMANDS_H
 
+/* custos migrate [--store URL] [--status]: applies pending store migrations
+ * (src/cli/cmd_migrate.c). URL defaults to $CUSTOS_STORE_URL, else
+ * sqlite:./var/custos.db. Prints "migrated KIND from version A to B" or the
+ * status; 0 ok, 1 failure (message on stderr), 2 usage. */
+int cmd_migrate(int argc, char **argv);
+
 #endif
