@@ -56,7 +56,7 @@ static int run(int argc, char **argv) {
 
 static void test_migrate_then_status(void **state) {
   (void)state;
-  char url[PATH_MAX + 16];
+  char url[PATH_MAX + 64];
   snprintf(url, sizeof url, "sqlite:%s/a.db", g_dir);
   char *argv1[] = {"migrate", "--store", url, NULL};
   assert_int_equal(run(3, argv1), 0);
@@ -78,7 +78,7 @@ static void test_migrate_then_status(void **state) {
 
 static void test_env_url_and_pending_status(void **state) {
   (void)state;
-  char url[PATH_MAX + 16];
+  char url[PATH_MAX + 64];
   snprintf(url, sizeof url, "sqlite:%s/b.db", g_dir);
   setenv("CUSTOS_STORE_URL", url, 1);
   char *argv[] = {"migrate", "--status", NULL};
@@ -90,7 +90,7 @@ static void test_env_url_and_pending_status(void **state) {
 
 static void test_newer_schema_fails_with_message(void **state) {
   (void)state;
-  char path[PATH_MAX + 8], url[PATH_MAX + 16], sql[128], want[256];
+  char path[PATH_MAX + 8], url[PATH_MAX + 64], sql[128], want[256];
   snprintf(path, sizeof path, "%s/c.db", g_dir);
   snprintf(url, sizeof url, "sqlite:%s", path);
   char *argv[] = {"migrate", "--store", url, NULL};

@@ -30,13 +30,13 @@ typedef enum backend { B_SQLITE, B_PG } backend_t;
 
 static backend_t g_backend;
 static const char *g_pg_admin; /* CUSTOS_TEST_PG_URL */
-static char g_tmp[PATH_MAX];   /* directory for SQLite files */
+static char g_tmp[1024];       /* directory for SQLite files */
 static int g_seq;
 
 typedef struct fx {
   store_t *s;
-  char url[1024];
-  char path[PATH_MAX]; /* sqlite file */
+  char url[2048];
+  char path[1100]; /* sqlite file */
   char db[64];         /* postgres database name */
 } fx_t;
 
@@ -122,7 +122,7 @@ static int teardown(void **state) {
   if (!f) return 0;
   store_close(f->s);
   if (g_backend == B_SQLITE) {
-    char p[PATH_MAX + 8];
+    char p[sizeof f->path + 8];
     unlink(f->path);
     snprintf(p, sizeof p, "%s-wal", f->path);
     unlink(p);
@@ -598,7 +598,7 @@ static void test_url_redact(void **state) {
 
 static void test_sqlite_file_is_0600(void **state) {
   (void)state;
-  char path[PATH_MAX + 16], url[PATH_MAX + 32];
+  char path[1100], url[1200];
   struct stat st;
   store_t *s = NULL;
   int n;
