@@ -60,6 +60,11 @@ extern const store_ops_t store__pg_ops;
  * else, so we refuse it rather than truncate. */
 int store__copy(char *dst, size_t cap, const char *src);
 
+/* Masks, in the message `msg` (capacity `cap`), every occurrence of the
+ * password(s) carried by `url` ("user:pass@" and "password=" parameters):
+ * libpq echoes the URI in some parse errors. */
+void store__scrub_url_secrets(char *msg, size_t cap, const char *url);
+
 /* Parses a decimal int64 (a PostgreSQL text result). false on junk. */
 bool store__parse_i64(const char *s, int64_t *out);
 

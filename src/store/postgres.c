@@ -143,6 +143,7 @@ static int pconn_connect(pg_t *g, pconn_t *pc, char *err, size_t errlen) {
   }
   if (PQstatus(c) != CONNECTION_OK) {
     pq_message(err, errlen, "postgres: cannot connect: ", PQerrorMessage(c));
+    store__scrub_url_secrets(err, errlen, g->conninfo);
     PQfinish(c);
     return CUSTOS_ESTORE;
   }
@@ -227,6 +228,18 @@ int store__pg_open(const char *conninfo, const store_opts_t *opts, void **impl_o
                    size_t errlen) {
   pthread_condattr_t ca;
   int rc = CUSTOS_ENOMEM;
+  char *perr = NULL;
+
+  /* A URL libpq cannot parse is the caller's mistake, not an outage. */
+  PQconninfoOption *parsed = PQconninfoParse(conninfo, &perr);
+  if (!parsed) {
+    pq_message(err, errlen, "invalid postgres URL: ", perr ? perr : "out of memory");
+    store__scrub_url_secrets(err, errlen, conninfo);
+    PQfreemem(perr);
+    return perr ? CUSTOS_EINVAL : CUSTOS_ENOMEM;
+  }
+  PQconninfoFree(parsed);
+
   pg_t *g = calloc(1, sizeof *g);
   if (!g) goto oom;
   pthread_mutex_init(&g->mu, NULL);

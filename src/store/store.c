@@ -193,6 +193,50 @@ void store_url_redact(const char *url, char *out, size_t outlen) {
   }
 }
 
+/* Replaces each occurrence of `secret[0..n)` in `msg` with "***". */
+static void mask_in(char *msg, size_t cap, const char *secret, size_t n) {
+  if (n == 0 || cap == 0) return;
+  char *tmp = malloc(cap);
+  if (!tmp) {
+    msg[0] = '\0'; /* cannot scrub: drop the message rather than leak */
+    return;
+  }
+  outbuf_t o = {tmp, cap, 0};
+  tmp[0] = '\0';
+  for (const char *p = msg; *p;) {
+    if (strncmp(p, secret, n) == 0) {
+      out_put(&o, "***", 3);
+      p += n;
+    } else {
+      out_put(&o, p++, 1);
+    }
+  }
+  memcpy(msg, tmp, o.len + 1);
+  free(tmp);
+}
+
+void store__scrub_url_secrets(char *msg, size_t cap, const char *url) {
+  const char *scheme_end = url ? strstr(url, "://") : NULL;
+  if (!msg || !scheme_end) return;
+  const char *auth = scheme_end + 3;
+  size_t auth_len = strcspn(auth, "/?#");
+  const char *at = NULL;
+  for (size_t i = 0; i < auth_len; i++)
+    if (auth[i] == '@') at = auth + i;
+  if (at) {
+    const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (colon) mask_in(msg, cap, colon + 1, (size_t)(at - colon - 1));
+  }
+  const char *q = strchr(auth + auth_len, '?');
+  for (const char *p = q ? q + 1 : NULL; p && *p;) {
+    size_t plen = strcspn(p, "&#");
+    if (plen >= 9 && strncmp(p, "password=", 9) == 0) mask_in(msg, cap, p + 9, plen - 9);
+    p += plen;
+    if (*p != '&') break;
+    p++;
+  }
+}
+
 /* --- lifecycle ----------------------------------------------------------- */
 
 int store_open(const char *url, const store_opts_t *opts, store_t **out, char *err,

@@ -90,7 +90,8 @@ typedef struct store_audit {
  * A new SQLite file is created with mode 0600 (and its missing parent
  * directory with 0700). Opening does NOT migrate: see store_check_version().
  * Returns CUSTOS_OK and sets *out (caller frees with store_close()), or
- * CUSTOS_EINVAL (bad URL or options), CUSTOS_ESTORE (cannot connect/open),
+ * CUSTOS_EINVAL (unknown scheme, empty path, a postgres URL libpq cannot
+ * parse, options out of range), CUSTOS_ESTORE (cannot create/open/connect),
  * CUSTOS_ENOMEM; then *out is untouched and `err` (may be NULL) holds a
  * NUL-terminated message without credentials.
  */

@@ -567,6 +567,18 @@ static void test_unreachable_pg_is_estore_fast(void **state) {
   assert_null(s);
   assert_non_null(strstr(err, "postgres"));
   assert_null(strstr(err, "hunter2"));
+  /* URLs libpq cannot parse are EINVAL; libpq echoes the URI in those
+   * messages, but the password must not appear. */
+  static const char *const echoing[] = {
+      "postgres://u:hunter2@[::1/db",
+      "postgres://u:hunter2@127.0.0.1:1/db?foo=bar",
+      "postgresql://u@127.0.0.1:1/db?password=hunter2&x y",
+  };
+  for (size_t i = 0; i < sizeof echoing / sizeof echoing[0]; i++) {
+    assert_int_equal(store_open(echoing[i], NULL, &s, err, sizeof err), CUSTOS_EINVAL);
+    assert_true(strlen(err) > 10);
+    assert_null(strstr(err, "hunter2"));
+  }
   /* A blackholed address: connect_timeout must cut the wait. */
   t0 = now_s();
   assert_int_equal(store_open("postgresql://x@10.255.255.1:5432/db", NULL, &s, err, sizeof err),
