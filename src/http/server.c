@@ -167,6 +167,7 @@ struct hdr_scan {
   size_t bytes;
   buf_t *log; /* non-NULL: collect credential header names */
   bool first;
+  int rc;     /* non-zero once an append to log failed */
 };
 
 static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -180,17 +181,20 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
     size_t n = strnlen(key, sizeof lower - 1);
     for (size_t i = 0; i < n; i++) lower[i] = (char)((key[i] >= 'A' && key[i] <= 'Z') ? key[i] + 32 : key[i]);
     lower[n] = '\0';
-    if (buf_puts(st->log, st->first ? "\"" : ",\"") == 0 && buf_json_escape(st->log, lower, n) == 0)
-      (void)buf_puts(st->log, "\":\"[redacted]\"");
+    st->rc |= buf_puts(st->log, st->first ? "\"" : ",\"");
+    st->rc |= buf_json_escape(st->log, lower, n);
+    st->rc |= buf_puts(st->log, "\":\"[redacted]\"");
     st->first = false;
   }
   return MHD_YES;
 }
 
-static void json_str_member(buf_t *b, const char *name, const char *v) {
-  if (!v) return;
-  if (buf_printf(b, ",\"%s\":\"", name) == 0 && buf_json_escape(b, v, strnlen(v, 512)) == 0)
-    (void)buf_puts(b, "\"");
+static int json_str_member(buf_t *b, const char *name, const char *v) {
+  if (!v) return 0;
+  int rc = buf_printf(b, ",\"%s\":\"", name);
+  rc |= buf_json_escape(b, v, strnlen(v, 512));
+  rc |= buf_puts(b, "\"");
+  return rc;
 }
 
 static void access_log(http_server_t *s, http_req_t *r, uint64_t dur_us) {
@@ -206,23 +210,24 @@ static void access_log(http_server_t *s, http_req_t *r, uint64_t dur_us) {
     else if (sa->sa_family == AF_INET6)
       inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof addr);
   }
-  if (log_begin(&b, LOG_INFO) != 0) goto out;
-  (void)buf_puts(&b, ",\"msg\":\"access\"");
-  json_str_member(&b, "request_id", r->request_id);
-  json_str_member(&b, "method", r->method);
-  json_str_member(&b, "path", r->path);
-  json_str_member(&b, "route", r->route ? r->route->pattern : "");
-  (void)buf_printf(&b, ",\"status\":%d,\"duration_us\":%llu,\"bytes_in\":%zu,\"bytes_out\":%zu",
+  int rc = log_begin(&b, LOG_INFO);
+  rc |= buf_puts(&b, ",\"msg\":\"access\"");
+  rc |= json_str_member(&b, "request_id", r->request_id);
+  rc |= json_str_member(&b, "method", r->method);
+  rc |= json_str_member(&b, "path", r->path);
+  rc |= json_str_member(&b, "route", r->route ? r->route->pattern : "");
+  rc |= buf_printf(&b, ",\"status\":%d,\"duration_us\":%llu,\"bytes_in\":%zu,\"bytes_out\":%zu",
                    r->status, (unsigned long long)dur_us, r->body.len + r->discarded, r->bytes_out);
-  json_str_member(&b, "remote", addr);
-  json_str_member(&b, "user_agent", http_header(r, MHD_HTTP_HEADER_USER_AGENT));
+  rc |= json_str_member(&b, "remote", addr);
+  rc |= json_str_member(&b, "user_agent", http_header(r, MHD_HTTP_HEADER_USER_AGENT));
   /* Which credentials were presented, never their values. */
-  (void)buf_puts(&b, ",\"credentials\":{");
+  rc |= buf_puts(&b, ",\"credentials\":{");
   struct hdr_scan st = {.log = &b, .first = true};
   MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &st);
-  (void)buf_puts(&b, "}");
-  log_end(&b);
-out:
+  rc |= st.rc;
+  rc |= buf_puts(&b, "}");
+  /* A line cut short by the cap would be invalid JSON: drop it whole. */
+  if (rc == 0) log_end(&b);
   buf_cleanup(&b);
 }
 
