@@ -12,4 +12,8 @@
  * status; 0 ok, 1 failure (message on stderr), 2 usage. */
 int cmd_migrate(int argc, char **argv);
 
+/* custos config check FILE | example | show [flags…] (src/cli/cmd_config.c).
+ * check: 0 = FILE: ok on stdout, 1 = problems (FILE:LINE: message) on stderr. */
+int cmd_config(int argc, char **argv);
+
 #endif
