@@ -1,8 +1,6 @@
 #include "core/config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,34 +10,11 @@
 #include <openssl/crypto.h>
 
 #include "core/buf.h"
+#include "core/config_schema.h"
 #include "core/yamlcfg.h"
 #include "custos.h"
 
 /* ---- schema ------------------------------------------------------------ */
-
-typedef enum ktype {
-  K_ENUM,    /* one of `choices` */
-  K_LISTEN,  /* host:port */
-  K_URL,     /* store URL: sqlite:PATH | postgres[ql]://… */
-  K_PATH,    /* any string, "" allowed */
-  K_INT,     /* int in [min, max] */
-  K_SIZE,    /* size_t bytes in [min, max]; 64KiB, 1MiB, 65536 */
-  K_SECONDS, /* int seconds; 10s, 2m, bare integer = seconds */
-  K_MILLIS,  /* int milliseconds; 500ms, 10s, bare integer = ms */
-  K_BOOL,
-} ktype_t;
-
-typedef struct cfgkey {
-  const char *name;             /* dotted key, e.g. "server.limits.max_body_bytes" */
-  const char *alias_env;        /* extra env name, or NULL */
-  const char *flag;             /* dedicated flag without "--", or NULL */
-  ktype_t type;
-  size_t off;                   /* offsetof(config_t, field) */
-  size_t size;                  /* sizeof the field (string capacity) */
-  long long min, max;           /* K_INT, K_SIZE, K_SECONDS, K_MILLIS (field unit) */
-  const char *const *choices;   /* K_ENUM, NULL-terminated */
-  const char *doc;              /* example-file comment; '\n' separates lines */
-} cfgkey_t;
 
 static const char *const modes[] = {"development", "production", NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
@@ -48,7 +23,7 @@ static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 
 /* Order matters: it is the order of the example file and `config show`,
  * grouped by section. */
-static const cfgkey_t keys[] = {
+const cfgkey_t config_keys[] = {
     {"mode", NULL, "mode", K_ENUM, F(mode), 0, 0, modes,
      "development | production. Production refuses to start without a master key\n"
      "(CUSTOS_MASTER_KEY or secrets.master_key_file)."},
@@ -85,16 +60,14 @@ static const cfgkey_t keys[] = {
 };
 #undef F
 
-#define NKEYS (sizeof keys / sizeof keys[0])
+const size_t config_nkeys = sizeof config_keys / sizeof config_keys[0];
 #define ENV_MASTER_KEY "CUSTOS_MASTER_KEY"
 #define DEFAULT_FILE "./custos.yaml"
-/* Longest dotted key we ever build from a file; longer is simply unknown. */
-#define PATH_MAX_KEY 256
 
 static const cfgkey_t *key_find(const char *name) {
-  for (size_t i = 0; i < NKEYS; i++)
-    if (strcmp(keys[i].name, name) == 0)
-      return &keys[i];
+  for (size_t i = 0; i < config_nkeys; i++)
+    if (strcmp(config_keys[i].name, name) == 0)
+      return &config_keys[i];
   return NULL;
 }
 
@@ -102,8 +75,8 @@ static const cfgkey_t *key_find(const char *name) {
  * prefix of some key followed by a dot. */
 static bool is_section(const char *name) {
   size_t n = strlen(name);
-  for (size_t i = 0; i < NKEYS; i++)
-    if (strncmp(keys[i].name, name, n) == 0 && keys[i].name[n] == '.')
+  for (size_t i = 0; i < config_nkeys; i++)
+    if (strncmp(config_keys[i].name, name, n) == 0 && config_keys[i].name[n] == '.')
       return true;
   return false;
 }
@@ -115,7 +88,7 @@ static bool is_master_key_name(const char *name) {
          strcmp(name, "master_key") == 0 || strcmp(name, "master_key_hex") == 0;
 }
 
-static void env_name(const cfgkey_t *k, char *out, size_t n) {
+void config__env_name(const cfgkey_t *k, char *out, size_t n) {
   size_t j = (size_t)snprintf(out, n, "CUSTOS_");
   for (const char *s = k->name; *s && j + 1 < n; s++)
     out[j++] = *s == '.' ? '_' : (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
@@ -189,7 +162,7 @@ static size_t edit_distance(const char *a, const char *b) {
   return row[lb];
 }
 
-static const char *last_part(const char *s) {
+const char *config__last_part(const char *s) {
   const char *d = strrchr(s, '.');
   return d ? d + 1 : s;
 }
@@ -200,15 +173,15 @@ static const char *last_part(const char *s) {
 static bool nearest_key(const char *name, char *best) {
   char cand[PATH_MAX_KEY + 1];
   size_t best_d = SIZE_MAX;
-  for (size_t i = 0; i < NKEYS; i++) {
-    if (strcmp(last_part(keys[i].name), last_part(name)) == 0) {
-      snprintf(best, PATH_MAX_KEY + 1, "%s", keys[i].name);
+  for (size_t i = 0; i < config_nkeys; i++) {
+    if (strcmp(config__last_part(config_keys[i].name), config__last_part(name)) == 0) {
+      snprintf(best, PATH_MAX_KEY + 1, "%s", config_keys[i].name);
       return true;
     }
   }
-  for (size_t i = 0; i < NKEYS; i++) {
+  for (size_t i = 0; i < config_nkeys; i++) {
     /* Candidates: the key, then each section above it. */
-    snprintf(cand, sizeof cand, "%s", keys[i].name);
+    snprintf(cand, sizeof cand, "%s", config_keys[i].name);
     for (;;) {
       size_t d = edit_distance(name, cand);
       if (d < best_d) {
@@ -239,266 +212,11 @@ static void unknown_key(config_problems_t *p, int line, const char *source, cons
     config_problem_add(p, line, source, "unknown key \"%.64s\"", name);
 }
 
-/* ---- value parsers ----------------------------------------------------- */
-
-/* Decimal digits only: no sign, no 0x, no exponent, no spaces. Sets *end to
- * the first non-digit. Returns false on no digits or overflow. */
-static bool parse_digits(const char *s, unsigned long long *out, const char **end) {
-  unsigned long long v = 0;
-  const char *q = s;
-  for (; *q >= '0' && *q <= '9'; q++) {
-    unsigned d = (unsigned)(*q - '0');
-    if (v > (ULLONG_MAX - d) / 10)
-      return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  *end = q;
-  return q != s;
-}
-
-static bool mul_ok(unsigned long long a, unsigned long long b, unsigned long long *out) {
-  if (b && a > ULLONG_MAX / b)
-    return false;
-  *out = a * b;
-  return true;
-}
-
-/* Sizes: 65536, 512B, 64KiB, 1MiB, 1GiB. KB/MB are refused because they
- * are ambiguous (1000 or 1024). */
-static int parse_size(const char *s, unsigned long long *out, const char **why) {
-  static const struct { const char *unit; unsigned long long mul; } units[] = {
-      {"", 1}, {"B", 1}, {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024ULL * 1024 * 1024}};
-  const char *end;
-  unsigned long long v;
-  *why = "must be a size such as 65536, 64KiB or 1MiB";
-  if (!parse_digits(s, &v, &end))
-    return -1;
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-    if (strcmp(end, units[i].unit) == 0)
-      return mul_ok(v, units[i].mul, out) ? 0 : -1;
-  if (!strcasecmp(end, "k") || !strcasecmp(end, "kb") || !strcasecmp(end, "m") ||
-      !strcasecmp(end, "mb") || !strcasecmp(end, "g") || !strcasecmp(end, "gb"))
-    *why = "must use KiB, MiB or GiB (powers of 1024), not K/KB/M/MB";
-  return -1;
-}
-
-/* Durations in milliseconds: 500ms, 10s, 2m, 1h, or a bare integer counted
- * in `bare_ms` milliseconds (the field's own unit). */
-static int parse_duration_ms(const char *s, unsigned long long bare_ms, unsigned long long *out) {
-  static const struct { const char *unit; unsigned long long mul; } units[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-  const char *end;
-  unsigned long long v;
-  if (!parse_digits(s, &v, &end))
-    return -1;
-  if (*end == '\0')
-    return mul_ok(v, bare_ms, out) ? 0 : -1;
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-    if (strcmp(end, units[i].unit) == 0)
-      return mul_ok(v, units[i].mul, out) ? 0 : -1;
-  return -1;
-}
-
-static bool valid_hostname(const char *h, size_t n) {
-  if (n == 0 || n > 253 || h[0] == '-' || h[0] == '.')
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    char ch = h[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '-' || ch == '.'))
-      return false;
-  }
-  return true;
-}
-
-/* host:port with host an IPv4 address, a hostname or a bracketed IPv6
- * address; port 0..65535. Sets *why on failure. */
-static int check_listen(const char *s, const char **why) {
-  char host[128];
-  const char *colon;
-  size_t hlen;
-  if (s[0] == '[') {
-    const char *close = strchr(s, ']');
-    if (!close || close[1] != ':') {
-      *why = "must be \"[IPv6]:port\", e.g. \"[::1]:8080\"";
-      return -1;
-    }
-    hlen = (size_t)(close - s - 1);
-    unsigned char addr[16];
-    if (hlen == 0 || hlen >= sizeof host) {
-      *why = "has an invalid IPv6 address";
-      return -1;
-    }
-    memcpy(host, s + 1, hlen);
-    host[hlen] = '\0';
-    if (inet_pton(AF_INET6, host, addr) != 1) {
-      *why = "has an invalid IPv6 address";
-      return -1;
-    }
-    colon = close + 1;
-  } else {
-    colon = strrchr(s, ':');
-    if (!colon) {
-      *why = "must be host:port, e.g. 127.0.0.1:8080";
-      return -1;
-    }
-    hlen = (size_t)(colon - s);
-    if (memchr(s, ':', hlen)) {
-      *why = "IPv6 addresses go in brackets: \"[::1]:8080\"";
-      return -1;
-    }
-    if (hlen == 0) {
-      *why = "has no host; write 0.0.0.0:PORT to listen on all interfaces";
-      return -1;
-    }
-    if (hlen >= sizeof host || !valid_hostname(s, hlen)) {
-      *why = "has an invalid host";
-      return -1;
-    }
-    memcpy(host, s, hlen);
-    host[hlen] = '\0';
-    /* All digits and dots means an IPv4 address, so 300.1.1.1 is refused
-     * rather than resolved as a name. */
-    if (strspn(host, "0123456789.") == hlen) {
-      unsigned char addr[4];
-      if (inet_pton(AF_INET, host, addr) != 1) {
-        *why = "has an invalid IPv4 address";
-        return -1;
-      }
-    }
-  }
-  unsigned long long port;
-  const char *end;
-  if (!parse_digits(colon + 1, &port, &end) || *end || port > 65535 || end - (colon + 1) > 5) {
-    *why = "has an invalid port (0..65535)";
-    return -1;
-  }
-  return 0;
-}
-
-static bool is_hex64(const char *s) {
-  size_t n = 0;
-  for (; s[n]; n++)
-    if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f') ||
-          (s[n] >= 'A' && s[n] <= 'F')))
-      return false;
-  return n == 64;
-}
-
-static int set_string(char *dst, size_t size, const char *v, char *why, size_t whylen) {
-  size_t n = strlen(v);
-  if (n >= size) {
-    snprintf(why, whylen, "is %zu bytes; the limit is %zu", n, size - 1);
-    return -1;
-  }
-  memcpy(dst, v, n + 1);
-  return 0;
-}
-
-/*
- * Parses `v` for key `k` and stores it in `c`. On failure writes a reason
- * (starting with a verb: "must be …") into `why` and leaves `c` unchanged.
- */
-static int set_value(config_t *c, const cfgkey_t *k, const char *v, char *why, size_t whylen) {
-  char *field = (char *)c + k->off;
-  const char *reason = NULL;
-  unsigned long long u;
-  const char *end;
-
-  switch (k->type) {
-  case K_ENUM:
-    for (const char *const *ch = k->choices; *ch; ch++)
-      if (strcmp(*ch, v) == 0)
-        return set_string(field, k->size, v, why, whylen);
-    {
-      /* "must be one of a, b, c (got "x")" */
-      size_t j = (size_t)snprintf(why, whylen, "must be one of ");
-      for (const char *const *ch = k->choices; *ch && j < whylen; ch++)
-        j += (size_t)snprintf(why + j, whylen - j, "%s%s", *ch, ch[1] ? ", " : "");
-      if (j < whylen)
-        snprintf(why + j, whylen - j, " (got \"%.32s\")", v);
-    }
-    return -1;
-  case K_LISTEN:
-    if (check_listen(v, &reason) != 0) {
-      snprintf(why, whylen, "%s (got \"%.64s\")", reason, v);
-      return -1;
-    }
-    return set_string(field, k->size, v, why, whylen);
-  case K_URL:
-    /* The URL may hold a password, so it is never echoed. */
-    if (!((strncmp(v, "sqlite:", 7) == 0 && v[7]) ||
-          (strncmp(v, "postgres://", 11) == 0 && v[11]) ||
-          (strncmp(v, "postgresql://", 13) == 0 && v[13]))) {
-      snprintf(why, whylen, "must be sqlite:PATH or postgres://…");
-      return -1;
-    }
-    return set_string(field, k->size, v, why, whylen);
-  case K_PATH:
-    return set_string(field, k->size, v, why, whylen);
-  case K_INT:
-    if (!parse_digits(v, &u, &end) || *end || u < (unsigned long long)k->min ||
-        u > (unsigned long long)k->max) {
-      snprintf(why, whylen, "must be an integer from %lld to %lld (got \"%.32s\")", k->min, k->max,
-               v);
-      return -1;
-    }
-    *(int *)(void *)field = (int)u;
-    return 0;
-  case K_SIZE:
-    if (parse_size(v, &u, &reason) != 0) {
-      snprintf(why, whylen, "%s (got \"%.32s\")", reason, v);
-      return -1;
-    }
-    if (u < (unsigned long long)k->min || u > (unsigned long long)k->max) {
-      snprintf(why, whylen, "must be from %lld to %lld bytes (got \"%.32s\")", k->min, k->max, v);
-      return -1;
-    }
-    *(size_t *)(void *)field = (size_t)u;
-    return 0;
-  case K_SECONDS:
-  case K_MILLIS: {
-    unsigned long long unit = k->type == K_SECONDS ? 1000 : 1;
-    if (parse_duration_ms(v, unit, &u) != 0) {
-      snprintf(why, whylen, "must be a duration such as 30s, 500ms or 2m, or a number of %s "
-               "(got \"%.32s\")", k->type == K_SECONDS ? "seconds" : "milliseconds", v);
-      return -1;
-    }
-    if (u % unit != 0) {
-      snprintf(why, whylen, "must be a whole number of seconds (got \"%.32s\")", v);
-      return -1;
-    }
-    u /= unit;
-    if (u < (unsigned long long)k->min || u > (unsigned long long)k->max) {
-      snprintf(why, whylen, "must be from %lld%s to %lld%s (got \"%.32s\")", k->min,
-               k->type == K_SECONDS ? "s" : "ms", k->max, k->type == K_SECONDS ? "s" : "ms", v);
-      return -1;
-    }
-    *(int *)(void *)field = (int)u;
-    return 0;
-  }
-  case K_BOOL:
-    if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE") || !strcmp(v, "1")) {
-      *(bool *)(void *)field = true;
-      return 0;
-    }
-    if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE") || !strcmp(v, "0")) {
-      *(bool *)(void *)field = false;
-      return 0;
-    }
-    snprintf(why, whylen, "must be true or false (got \"%.32s\")", v);
-    return -1;
-  }
-  snprintf(why, whylen, "has an unsupported type");
-  return -1;
-}
-
 /* Sets key `k` from text `v`, reporting a problem as "KEY: reason". */
 static int set_reported(config_t *c, const cfgkey_t *k, const char *v, config_problems_t *p,
                         int line, const char *source) {
   char why[200];
-  if (set_value(c, k, v, why, sizeof why) == 0)
+  if (config__set_value(c, k, v, why, sizeof why) == 0)
     return 0;
   config_problem_add(p, line, source, "%s: %s", k->name, why);
   return -1;
@@ -695,8 +413,8 @@ static void unknown_env(config_problems_t *p, const char *var, size_t n) {
                        ENV_MASTER_KEY);
     return;
   }
-  for (size_t i = 0; i < NKEYS; i++) {
-    env_name(&keys[i], cand, sizeof cand);
+  for (size_t i = 0; i < config_nkeys; i++) {
+    config__env_name(&config_keys[i], cand, sizeof cand);
     size_t d = edit_distance(name, cand);
     if (d < best_d) {
       best_d = d;
@@ -715,9 +433,9 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
   char name[PATH_MAX_KEY + 1], src[32];
   int rc;
 
-  for (size_t i = 0; i < NKEYS; i++) {
-    const cfgkey_t *k = &keys[i];
-    env_name(k, name, sizeof name);
+  for (size_t i = 0; i < config_nkeys; i++) {
+    const cfgkey_t *k = &config_keys[i];
+    config__env_name(k, name, sizeof name);
     /* An empty variable counts as unset: compose files and systemd units
      * often pass VAR= for "not configured". */
     const char *v = env_get(envp, name);
@@ -727,14 +445,14 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
     if (a && !*a)
       a = NULL;
     if (v && a && strcmp(v, a) != 0) {
-      snprintf(src, sizeof src, "env %s", k->alias_env);
+      snprintf(src, sizeof src, "env %.27s", k->alias_env);
       config_problem_add(p, 0, src, "conflicts with %s; set only one", name);
       continue;
     }
     if (!v && a)
-      snprintf(src, sizeof src, "env %s", k->alias_env), v = a;
+      snprintf(src, sizeof src, "env %.27s", k->alias_env), v = a;
     else
-      snprintf(src, sizeof src, "env %s", name);
+      snprintf(src, sizeof src, "env %.27s", name);
     if (v)
       (void)set_reported(&tmp, k, v, p, 0, src);
   }
@@ -742,7 +460,7 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
   const char *mk = env_get(envp, ENV_MASTER_KEY);
   if (mk && *mk) {
     /* Never echo the value, not even part of it. */
-    if (!is_hex64(mk))
+    if (!config__is_hex64(mk))
       config_problem_add(p, 0, "env " ENV_MASTER_KEY,
                          "must be exactly 64 hex characters (32 bytes); got %zu characters",
                          strlen(mk));
@@ -765,8 +483,8 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
     if (!configish)
       continue;
     bool known = false;
-    for (size_t i = 0; i < NKEYS && !known; i++) {
-      env_name(&keys[i], name, sizeof name);
+    for (size_t i = 0; i < config_nkeys && !known; i++) {
+      config__env_name(&config_keys[i], name, sizeof name);
       known = strlen(name) == n && strncmp(*e, name, n) == 0;
     }
     if (!known)
@@ -826,14 +544,14 @@ static int scan_flags(int argc, char **argv, config_t *c, config_problems_t *p,
       nlen = sizeof name - 1;
     memcpy(name, arg, nlen);
     name[nlen] = '\0';
-    snprintf(src, sizeof src, "flag %s", name);
+    snprintf(src, sizeof src, "flag %.26s", name);
 
     const cfgkey_t *k = NULL;
     bool is_set = strcmp(name, "--set") == 0, is_config = strcmp(name, "--config") == 0;
     if (strncmp(name, "--", 2) == 0)
-      for (size_t j = 0; j < NKEYS && !k; j++)
-        if (keys[j].flag && strcmp(keys[j].flag, name + 2) == 0)
-          k = &keys[j];
+      for (size_t j = 0; j < config_nkeys && !k; j++)
+        if (config_keys[j].flag && strcmp(config_keys[j].flag, name + 2) == 0)
+          k = &config_keys[j];
     if (!k && !is_set && !is_config) {
       if (!c)
         config_problem_add(p, 0, src, "unknown flag (see --help)");
@@ -910,21 +628,20 @@ int config_from_args(config_t *c, int argc, char **argv, char **envp, config_pro
   /* The default file is optional: load it only if it is there. */
   if (!path && access(DEFAULT_FILE, F_OK) == 0)
     path = DEFAULT_FILE;
-  if (path) {
-    int frc = config_load_file(&tmp, path, p);
-    if (frc != CUSTOS_OK && frc != CUSTOS_EINVAL)
-      rc = frc;
-  }
-  /* Keep going after a bad file so env and flag problems show up too. */
-  (void)config_apply_env(&tmp, envp, p);
+  /* Keep going after a bad stage so later problems show up too; the first
+   * failure's code is the one returned (EIO/ETOOBIG say more than EINVAL). */
+  if (path)
+    rc = config_load_file(&tmp, path, p);
+  int erc = config_apply_env(&tmp, envp, p);
+  if (rc == CUSTOS_OK)
+    rc = erc;
   (void)scan_flags(argc, argv, &tmp, p, &path, &help);
-  if (problems_total(p) == before)
-    (void)config_validate(&tmp, p);
-  if (problems_total(p) != before) {
-    if (rc == CUSTOS_OK)
-      rc = CUSTOS_EINVAL;
+  if (rc == CUSTOS_OK && problems_total(p) != before)
+    rc = CUSTOS_EINVAL;
+  if (rc == CUSTOS_OK)
+    rc = config_validate(&tmp, p);
+  if (rc != CUSTOS_OK)
     goto out;
-  }
   *c = tmp;
 
 out:
@@ -932,179 +649,3 @@ out:
   return rc;
 }
 
-/* ---- writing ----------------------------------------------------------- */
-
-/* Double-quoted YAML scalar: always quoted so "[::1]:8080", "yes" or a
- * leading '*' can never change meaning. */
-static void put_quoted(FILE *out, const char *s) {
-  fputc('"', out);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(out, "\\%c", ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      fprintf(out, "\\x%02x", ch);
-    else
-      fputc(ch, out);
-  }
-  fputc('"', out);
-}
-
-/* Copies a store URL with any password replaced by "[redacted]": the
- * userinfo password (postgres://u:PW@h) and a password= query parameter. */
-static void redact_url(const char *in, char *out, size_t n) {
-  buf_t b;
-  const char *s = in;
-  buf_init(&b, n - 1);
-  const char *auth = strstr(in, "://");
-  if (auth) {
-    auth += 3;
-    const char *at = strchr(auth, '@');
-    const char *slash = strchr(auth, '/');
-    const char *colon = strchr(auth, ':');
-    if (at && (!slash || at < slash) && colon && colon < at) {
-      (void)buf_append(&b, in, (size_t)(colon + 1 - in));
-      (void)buf_puts(&b, "[redacted]");
-      s = at;
-    }
-  }
-  for (;;) {
-    const char *pw = strstr(s, "password=");
-    if (!pw) {
-      (void)buf_puts(&b, s);
-      break;
-    }
-    (void)buf_append(&b, s, (size_t)(pw + 9 - s));
-    s = pw + 9;
-    /* Only a parameter name, not "xpassword=" inside some other value. */
-    if (pw == in || pw[-1] == '?' || pw[-1] == '&' || pw[-1] == ' ') {
-      (void)buf_puts(&b, "[redacted]");
-      s += strcspn(s, "& ");
-    }
-  }
-  snprintf(out, n, "%s", buf_str(&b));
-  buf_cleanup(&b);
-}
-
-static void put_value(FILE *out, const config_t *c, const cfgkey_t *k) {
-  const char *field = (const char *)c + k->off;
-  switch (k->type) {
-  case K_ENUM: fputs(field, out); break;
-  case K_URL: {
-    char red[sizeof c->store_url + 16];
-    redact_url(field, red, sizeof red);
-    put_quoted(out, red);
-    break;
-  }
-  case K_LISTEN:
-  case K_PATH: put_quoted(out, field); break;
-  case K_INT: fprintf(out, "%d", *(const int *)(const void *)field); break;
-  case K_SIZE: {
-    size_t v = *(const size_t *)(const void *)field;
-    if (v && v % (1024 * 1024) == 0)
-      fprintf(out, "%zuMiB", v / (1024 * 1024));
-    else if (v && v % 1024 == 0)
-      fprintf(out, "%zuKiB", v / 1024);
-    else
-      fprintf(out, "%zu", v);
-    break;
-  }
-  case K_SECONDS: fprintf(out, "%ds", *(const int *)(const void *)field); break;
-  case K_MILLIS: {
-    int v = *(const int *)(const void *)field;
-    if (v % 1000 == 0)
-      fprintf(out, "%ds", v / 1000);
-    else
-      fprintf(out, "%dms", v);
-    break;
-  }
-  case K_BOOL: fputs(*(const bool *)(const void *)field ? "true" : "false", out); break;
-  }
-}
-
-static void put_doc(FILE *out, int indent, const char *doc) {
-  while (*doc) {
-    size_t n = strcspn(doc, "\n");
-    fprintf(out, "%*s# %.*s\n", indent, "", (int)n, doc);
-    doc += n;
-    if (*doc)
-      doc++;
-  }
-}
-
-/* Splits the first `len` bytes of dotted `s` into at most `max` parts;
- * returns the count. */
-static size_t split_path(const char *s, size_t len, const char *part[], size_t plen[],
-                         size_t max) {
-  size_t n = 0;
-  while (len > 0 && n < max) {
-    size_t l = strcspn(s, ".");
-    if (l > len)
-      l = len;
-    part[n] = s;
-    plen[n++] = l;
-    if (l >= len)
-      break;
-    s += l + 1;
-    len -= l + 1;
-  }
-  return n;
-}
-
-/* Writes the nested YAML for `c`; with `docs`, each key gets its comment and
- * its environment variable and flag. Relies on `keys` being grouped by
- * section. */
-static int emit(const config_t *c, FILE *out, bool docs) {
-  const char *prev[8] = {0}, *cur[8];
-  size_t prevlen[8] = {0}, curlen[8], nprev = 0;
-  for (size_t i = 0; i < NKEYS; i++) {
-    const cfgkey_t *k = &keys[i];
-    const char *leaf = last_part(k->name);
-    size_t ncur = split_path(k->name, (size_t)(leaf - k->name), cur, curlen, 8);
-    size_t same = 0;
-    while (same < ncur && same < nprev && curlen[same] == prevlen[same] &&
-           memcmp(cur[same], prev[same], curlen[same]) == 0)
-      same++;
-    if (docs)
-      fputc('\n', out);
-    for (size_t d = same; d < ncur; d++)
-      fprintf(out, "%*s%.*s:\n", (int)(2 * d), "", (int)curlen[d], cur[d]);
-    int indent = (int)(2 * ncur);
-    if (docs) {
-      char env[PATH_MAX_KEY + 1], meta[2 * PATH_MAX_KEY];
-      put_doc(out, indent, k->doc);
-      env_name(k, env, sizeof env);
-      if (k->flag)
-        snprintf(meta, sizeof meta, "env %s%s%s, flag --%s", env, k->alias_env ? " or " : "",
-                 k->alias_env ? k->alias_env : "", k->flag);
-      else
-        snprintf(meta, sizeof meta, "env %s, flag --set %s=...", env, k->name);
-      put_doc(out, indent, meta);
-    }
-    fprintf(out, "%*s%s: ", indent, "", leaf);
-    put_value(out, c, k);
-    fputc('\n', out);
-    memcpy(prev, cur, sizeof cur);
-    memcpy(prevlen, curlen, sizeof curlen);
-    nprev = ncur;
-  }
-  return ferror(out) ? -1 : 0;
-}
-
-int config_write_example(FILE *out) {
-  config_t d;
-  config_defaults(&d);
-  fputs("# custos.yaml — every key with its default. Delete what you do not change.\n"
-        "# Format: a strict YAML subset (no anchors, aliases, tags, merge keys or\n"
-        "# multiple documents). Check a file with `custos config check FILE`.\n"
-        "# Precedence: flags > CUSTOS_* environment > this file > defaults.\n",
-        out);
-  return emit(&d, out, true);
-}
-
-int config_write_yaml(const config_t *c, FILE *out) {
-  fputs("# effective custos configuration (defaults < file < environment < flags)\n", out);
-  int rc = emit(c, out, false);
-  fprintf(out, "# master key (CUSTOS_MASTER_KEY): %s\n", c->master_key_hex[0] ? "[set]" : "[unset]");
-  return rc == 0 && !ferror(out) ? 0 : -1;
-}
