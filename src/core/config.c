@@ -309,11 +309,24 @@ static void apply_map(config_t *c, const ynode_t *map, const char *prefix, confi
   }
 }
 
+/* The parser reports some problems (duplicate keys, anchors) before the
+ * schema reports others; list this file's problems in line order. Stable
+ * insertion sort: at most CONFIG_MAX_PROBLEMS entries. */
+static void sort_by_line(config_problems_t *p, size_t from) {
+  for (size_t i = from + 1; i < p->count; i++) {
+    config_problem_t e = p->items[i];
+    size_t j = i;
+    for (; j > from && p->items[j - 1].line > e.line; j--)
+      p->items[j] = p->items[j - 1];
+    p->items[j] = e;
+  }
+}
+
 int config_load_buffer(config_t *c, const char *data, size_t len, const char *name,
                        config_problems_t *p) {
   config_t tmp = *c;
   ynode_t *root = NULL;
-  size_t before = problems_total(p);
+  size_t before = problems_total(p), first = p->count;
   int rc;
 
   snprintf(p->file, sizeof p->file, "%s", name ? name : "config");
@@ -331,6 +344,8 @@ int config_load_buffer(config_t *c, const char *data, size_t len, const char *na
   rc = problems_total(p) == before ? CUSTOS_OK : CUSTOS_EINVAL;
   if (rc == CUSTOS_OK)
     *c = tmp;
+  else
+    sort_by_line(p, first);
 
 out:
   ynode_free(root);
