@@ -1,8 +1,42 @@
-/* TEMPORARY stand-in until the render module lands. */
+/*
+ * render.h — turning a cerr_t into an error response body.
+ *
+ * Each profile answers errors in its seed's shape; a renderer is one such
+ * shape. They sit in one table (render.c) so a profile plugs in by adding a
+ * row, and nothing outside this module formats an error body. The HTTP
+ * status is e->status; renderers write only the body.
+ */
 #ifndef CUSTOS_HTTP_RENDER_H
 #define CUSTOS_HTTP_RENDER_H
+
 #include "core/buf.h"
 #include "core/err.h"
+
+/*
+ * Appends the body for `e` to `out`. `request_id` may be NULL (or "") to
+ * leave it out. Returns CUSTOS_OK, CUSTOS_ETOOBIG (out's cap) or
+ * CUSTOS_ENOMEM; on failure `out` is unchanged. Thread-safe.
+ */
 typedef int (*render_fn)(const cerr_t *e, const char *request_id, buf_t *out);
+
+/*
+ * The default custos shape, compact JSON with members in this order:
+ *   {"error":{"code":"invalid_field","message":"field 'name' must be a string",
+ *             "field":"name"},"request_id":"req_…"}
+ * "field" is omitted when e->field is empty, "request_id" when NULL or "".
+ * A NULL or empty e->code renders as "internal_error" so a body always has
+ * a code. Strings are JSON-escaped; a UTF-8 sequence cut short at the end
+ * of message or field (cerr_set truncates by bytes) is dropped so the body
+ * stays valid UTF-8.
+ */
+int render_custos(const cerr_t *e, const char *request_id, buf_t *out)
+    __attribute__((warn_unused_result));
+
+/*
+ * Returns the renderer for profile name `profile` ("custos", later
+ * "openledger", "assetpay", …); NULL or an unknown name gives
+ * render_custos. Never returns NULL; the function it points to is static.
+ */
 render_fn render_for_profile(const char *profile);
+
 #endif
