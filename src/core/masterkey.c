@@ -108,7 +108,8 @@ static int load(const char *path, unsigned char key[MASTERKEY_LEN], char *err, s
     goto out;
   }
   if (n == MASTERKEY_HEX_LEN + 1 && line[MASTERKEY_HEX_LEN] == '\n') n--;
-  if (n != MASTERKEY_HEX_LEN) {
+  /* A newline inside means a short key plus newline, a length problem. */
+  if (n != MASTERKEY_HEX_LEN || memchr(line, '\n', (size_t)n)) {
     rc = fail(CUSTOS_EINVAL, err, errlen,
               "master key file %s must hold exactly %d hex characters and a newline", path,
               MASTERKEY_HEX_LEN);

@@ -1,0 +1,98 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "custos.h"
+#include "http/render.h"
+
+typedef struct render_case {
+  const char *what;
+  int status;
+  const char *code;
+  const char *field; /* NULL = none */
+  const char *message;
+  const char *request_id;
+  const char *want;
+} render_case_t;
+
+static const render_case_t CASES[] = {
+    {"all members", 400, "invalid_field", "name", "field 'name' must be a string", "req_123",
+     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"field 'name' must be a string\","
+     "\"field\":\"name\"},\"request_id\":\"req_123\"}"},
+    {"no field", 413, "body_too_large", NULL, "request body is larger than 65536 bytes", "r1",
+     "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body is larger than 65536 "
+     "bytes\"},\"request_id\":\"r1\"}"},
+    {"no request id", 404, "not_found", NULL, "no such app", NULL,
+     "{\"error\":{\"code\":\"not_found\",\"message\":\"no such app\"}}"},
+    {"empty request id", 404, "not_found", NULL, "no such app", "",
+     "{\"error\":{\"code\":\"not_found\",\"message\":\"no such app\"}}"},
+    {"escaping", 400, "invalid_json", "a\"b\\c", "duplicate member 'a\"b\\c'\n\x01", "id\"x",
+     "{\"error\":{\"code\":\"invalid_json\",\"message\":\"duplicate member 'a\\\"b\\\\c'\\n\\u0001\","
+     "\"field\":\"a\\\"b\\\\c\"},\"request_id\":\"id\\\"x\"}"},
+    {"UTF-8 passes through", 400, "invalid_field", "n\xC3\xA4me", "field 'n\xC3\xA4me' is bad",
+     NULL,
+     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"field 'n\xC3\xA4me' is bad\","
+     "\"field\":\"n\xC3\xA4me\"}}"},
+    {"truncated UTF-8 dropped", 400, "invalid_field", "ab\xE2\x82", "x\xF0\x9F\x94", NULL,
+     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"x\",\"field\":\"ab\"}}"},
+    {"empty message", 500, "internal_error", NULL, "", NULL,
+     "{\"error\":{\"code\":\"internal_error\",\"message\":\"\"}}"},
+    {"missing code", 500, NULL, NULL, "oops", NULL,
+     "{\"error\":{\"code\":\"internal_error\",\"message\":\"oops\"}}"},
+};
+
+static void test_render_custos_exact_bytes(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+    const render_case_t *c = &CASES[i];
+    cerr_t e;
+    print_message("case: %s\n", c->what);
+    cerr_set(&e, c->status, c->code, c->field, "%s", c->message);
+    buf_t out;
+    buf_init(&out, 0);
+    assert_int_equal(render_custos(&e, c->request_id, &out), CUSTOS_OK);
+    assert_string_equal(buf_str(&out), c->want);
+    assert_int_equal(out.len, strlen(c->want));
+    buf_cleanup(&out);
+  }
+}
+
+static void test_render_appends_and_is_atomic(void **state) {
+  (void)state;
+  cerr_t e;
+  cerr_set(&e, 401, CERR_UNAUTHORIZED, NULL, "bad token");
+  buf_t out;
+  buf_init(&out, 0);
+  assert_int_equal(buf_puts(&out, "prefix:"), CUSTOS_OK);
+  assert_int_equal(render_custos(&e, NULL, &out), CUSTOS_OK);
+  assert_string_equal(buf_str(&out),
+                      "prefix:{\"error\":{\"code\":\"unauthorized\",\"message\":\"bad token\"}}");
+  buf_cleanup(&out);
+
+  /* Over out's cap: ETOOBIG and nothing appended. */
+  buf_init(&out, 20);
+  assert_int_equal(buf_puts(&out, "keep"), CUSTOS_OK);
+  assert_int_equal(render_custos(&e, "req", &out), CUSTOS_ETOOBIG);
+  assert_string_equal(buf_str(&out), "keep");
+  buf_cleanup(&out);
+}
+
+static void test_render_for_profile(void **state) {
+  (void)state;
+  assert_ptr_equal(render_for_profile("custos"), render_custos);
+  assert_ptr_equal(render_for_profile(NULL), render_custos);
+  assert_ptr_equal(render_for_profile("no-such-profile"), render_custos);
+  assert_ptr_equal(render_for_profile(""), render_custos);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_render_custos_exact_bytes),
+      cmocka_unit_test(test_render_appends_and_is_atomic),
+      cmocka_unit_test(test_render_for_profile),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
