@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 /* ---- pre-parse scans ---------------------------------------------------- */
 
 static bool is_json_space(unsigned char c) {
@@ -40,52 +42,6 @@ static bool nested_too_deep(const unsigned char *s, size_t n, int max_depth) {
     }
   }
   return false;
-}
-
-/*
- * Strict UTF-8 (RFC 3629): no overlong forms, no UTF-16 surrogates
- * (U+D800..DFFF), nothing above U+10FFFF, no truncated sequence. jansson
- * rejects these too, but with a generic message; checking first lets the
- * client hear what is actually wrong.
- */
-static bool utf8_valid(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-      need = 1;
-    } else if (c == 0xE0) {
-      need = 2;
-      lo = 0xA0; /* below is overlong */
-    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-      need = 2;
-    } else if (c == 0xED) {
-      need = 2;
-      hi = 0x9F; /* above is a surrogate */
-    } else if (c == 0xF0) {
-      need = 3;
-      lo = 0x90; /* below is overlong */
-    } else if (c >= 0xF1 && c <= 0xF3) {
-      need = 3;
-    } else if (c == 0xF4) {
-      need = 3;
-      hi = 0x8F; /* above is > U+10FFFF */
-    } else {
-      return false; /* continuation byte, C0/C1 overlong, F5..FF */
-    }
-    if (n - i - 1 < need) return false;
-    if (s[i + 1] < lo || s[i + 1] > hi) return false;
-    for (size_t k = 2; k <= need; k++)
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-    i += need + 1;
-  }
-  return true;
 }
 
 /* ---- parse errors -------------------------------------------------------- */
@@ -247,6 +203,8 @@ json_t *jbody_parse(const char *body, size_t len, const jbody_limits_t *lim, cer
     cerr_set(err, 400, CERR_INVALID_JSON, NULL, "JSON nested deeper than %d levels", max_depth);
     return NULL;
   }
+  /* jansson rejects bad UTF-8 too, but with a generic message; checking
+   * first lets the client hear what is actually wrong. */
   if (!utf8_valid(u, len)) {
     cerr_set(err, 400, CERR_INVALID_JSON, NULL, "request body is not valid UTF-8");
     return NULL;

@@ -2,29 +2,36 @@
 
 #include <string.h>
 
+#include "core/utf8.h"
 #include "custos.h"
 
 /*
- * Length of `s` without a multi-byte UTF-8 sequence cut short at its end.
- * cerr_set truncates messages by bytes, which can split a character of a
- * client-supplied member name; passing that on would make the body
- * invalid UTF-8, which strict JSON clients refuse.
+ * Appends `s` as a JSON string. Bytes that are not strict UTF-8 become
+ * U+FFFD: messages can carry client bytes (jansson quotes the input near a
+ * syntax error, cutting characters in half) and cerr_set truncates by
+ * bytes, but a body that is not valid UTF-8 is one strict JSON clients
+ * refuse to read at all.
  */
-static size_t utf8_whole_len(const char *s) {
-  size_t n = strlen(s), i = n, cont = 0;
-  while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-    i--;
-    cont++;
-  }
-  if (i == 0) return n;
-  unsigned char lead = (unsigned char)s[i - 1];
-  size_t want = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-  return cont < want ? i - 1 : n;
-}
-
 static int put_json_string(buf_t *b, const char *s) {
+  static const char REPLACEMENT[] = "\xEF\xBF\xBD";
+  const unsigned char *u = (const unsigned char *)s;
+  size_t n = strlen(s), start = 0, i = 0;
   int rc = buf_puts(b, "\"");
-  if (!rc) rc = buf_json_escape(b, s, utf8_whole_len(s));
+  while (!rc && i < n) {
+    if (u[i] < 0x80) {
+      i++;
+      continue;
+    }
+    size_t k = utf8_char_len(u + i, n - i);
+    if (k) {
+      i += k;
+      continue;
+    }
+    rc = buf_json_escape(b, s + start, i - start);
+    if (!rc) rc = buf_append(b, REPLACEMENT, sizeof REPLACEMENT - 1);
+    start = ++i;
+  }
+  if (!rc) rc = buf_json_escape(b, s + start, n - start);
   if (!rc) rc = buf_puts(b, "\"");
   return rc;
 }

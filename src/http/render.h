@@ -25,9 +25,8 @@ typedef int (*render_fn)(const cerr_t *e, const char *request_id, buf_t *out);
  *             "field":"name"},"request_id":"req_…"}
  * "field" is omitted when e->field is empty, "request_id" when NULL or "".
  * A NULL or empty e->code renders as "internal_error" so a body always has
- * a code. Strings are JSON-escaped; a UTF-8 sequence cut short at the end
- * of message or field (cerr_set truncates by bytes) is dropped so the body
- * stays valid UTF-8.
+ * a code. Strings are JSON-escaped, and any byte that is not strict UTF-8
+ * becomes U+FFFD, so the body is always valid UTF-8 JSON.
  */
 int render_custos(const cerr_t *e, const char *request_id, buf_t *out)
     __attribute__((warn_unused_result));

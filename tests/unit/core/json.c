@@ -62,6 +62,10 @@ static const parse_case_t PARSE_ERRORS[] = {
      "malformed JSON at line 1 column 3: control character 0x0 near '\"a'"},
     {"escaped lone surrogate", "{\"a\":\"\\ud800\"}", 0, {0}, 400, "invalid_json", "",
      "malformed JSON at line 1 column 13: invalid Unicode '\\uD800' near '\"\\ud800\"'"},
+    /* jansson quotes the input up to the error, here half of "é"; the
+     * renderer turns that byte into U+FFFD (tests/unit/http/render.c). */
+    {"bad escape before multibyte", "{\"a\":\"x\\\xC3\xA9\"}", 0, {0}, 400, "invalid_json", "",
+     "malformed JSON at line 1 column 9: invalid escape near '\"x\\\xC3'"},
     {"int above int64", "{\"a\":9223372036854775808}", 0, {0}, 400, "invalid_json", "",
      "malformed JSON at line 1 column 24: too big integer near '9223372036854775808'"},
     {"int below int64", "{\"a\":-9223372036854775809}", 0, {0}, 400, "invalid_json", "",

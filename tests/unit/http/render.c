@@ -36,8 +36,14 @@ static const render_case_t CASES[] = {
      NULL,
      "{\"error\":{\"code\":\"invalid_field\",\"message\":\"field 'n\xC3\xA4me' is bad\","
      "\"field\":\"n\xC3\xA4me\"}}"},
-    {"truncated UTF-8 dropped", 400, "invalid_field", "ab\xE2\x82", "x\xF0\x9F\x94", NULL,
-     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"x\",\"field\":\"ab\"}}"},
+    /* A character cut by truncation, and jansson quoting half of one. */
+    {"bad UTF-8 becomes U+FFFD", 400, "invalid_json", "ab\xE2\x82",
+     "near '\"x\\\xC3' \xF0\x9F\x94", NULL,
+     "{\"error\":{\"code\":\"invalid_json\",\"message\":\"near '\\\"x\\\\\xEF\xBF\xBD' "
+     "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\",\"field\":\"ab\xEF\xBF\xBD\xEF\xBF\xBD\"}}"},
+    {"overlong and surrogate", 400, "invalid_field", NULL, "\xC0\xAF|\xED\xA0\x80", NULL,
+     "{\"error\":{\"code\":\"invalid_field\",\"message\":\"\xEF\xBF\xBD\xEF\xBF\xBD|"
+     "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"}}"},
     {"empty message", 500, "internal_error", NULL, "", NULL,
      "{\"error\":{\"code\":\"internal_error\",\"message\":\"\"}}"},
     {"missing code", 500, NULL, NULL, "oops", NULL,
