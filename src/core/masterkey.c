@@ -77,7 +77,9 @@ static int load(const char *path, unsigned char key[MASTERKEY_LEN], char *err, s
   /* One byte more than a valid file, to tell "too long" from "exact". */
   char line[MASTERKEY_HEX_LEN + 2];
   int rc;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK so a FIFO planted at the path is refused below instead of
+   * blocking startup; it has no effect on regular files. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT)
       return fail(CUSTOS_ENOTFOUND, err, errlen, "master key file %s does not exist", path);
