@@ -16,4 +16,12 @@ int cmd_migrate(int argc, char **argv);
  * check: 0 = FILE: ok on stdout, 1 = problems (FILE:LINE: message) on stderr. */
 int cmd_config(int argc, char **argv);
 
+/* custos serve [flags]: serve HTTP until SIGTERM/SIGINT, then drain
+ * (src/cli/cmd_serve.c). 0 clean stop, 1 start-up failure, 2 bad flags. */
+int cmd_serve(int argc, char **argv);
+
+/* custos demo [flags]: create once and print the demo account and app
+ * (src/cli/cmd_demo.c). Same flags as serve for the store. */
+int cmd_demo(int argc, char **argv);
+
 #endif

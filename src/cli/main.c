@@ -1,13 +1,42 @@
+/* custos — one binary, subcommands. */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/commands.h"
 #include "custos.h"
 
+static const struct {
+  const char *name;
+  int (*fn)(int, char **);
+  const char *help;
+} COMMANDS[] = {
+    {"serve", cmd_serve, "serve HTTP (gateway checks, token endpoints, admin API)"},
+    {"migrate", cmd_migrate, "apply pending store migrations (--status to only show)"},
+    {"config", cmd_config, "check FILE | example | show: work with configuration"},
+    {"demo", cmd_demo, "create (once) and print a demo account and app"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: custos COMMAND [args]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+    fprintf(out, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].help);
+  fprintf(out, "  %-9s %s\n", "version", "print the version");
+  fprintf(out, "\n`custos COMMAND --help` for a command's flags.\n");
+}
+
 int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "version") == 0) {
+  if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "-h") == 0) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
     printf("custos %s\n", custos_version());
     return 0;
   }
-  fprintf(stderr, "usage: custos version\n");
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+    if (strcmp(argv[1], COMMANDS[i].name) == 0) return COMMANDS[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "custos: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
   return 2;
 }

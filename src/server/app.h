@@ -1,0 +1,34 @@
+/*
+ * app.h — what `custos serve` holds while it runs: configuration, store,
+ * master key, router, metrics. Handlers reach it through `ctx`.
+ */
+#ifndef CUSTOS_SERVER_APP_H
+#define CUSTOS_SERVER_APP_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/store.h"
+
+typedef struct app {
+  config_t cfg;
+  store_t *store;
+  metrics_t *metrics;
+  router_t router;
+  unsigned char master_key[32];  /* wiped at shutdown */
+  http_server_t *http;
+} app_t;
+
+/* Registers every route custos serves. Returns 0, or -1 if the route
+ * table is malformed (a programming error). */
+int app_routes(app_t *a);
+
+/* Operational endpoints (src/server/ops.c). */
+void ops_healthz(http_req_t *r, void *ctx);
+void ops_readyz(http_req_t *r, void *ctx);
+void ops_metrics(http_req_t *r, void *ctx);
+
+#endif
