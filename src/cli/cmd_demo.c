@@ -47,13 +47,13 @@ static int find_app(store_t *s, const char *account_id, store_app_t *out) {
   }
 }
 
-static void audit(store_t *s, const char *action, const char *target) {
+static int audit(store_t *s, const char *action, const char *target) {
   store_audit_t ev = {0};
   snprintf(ev.actor, sizeof ev.actor, "cli:demo");
   snprintf(ev.action, sizeof ev.action, "%s", action);
   snprintf(ev.target, sizeof ev.target, "%s", target);
   snprintf(ev.outcome, sizeof ev.outcome, "success");
-  (void)store_audit_append(s, &ev);
+  return store_audit_append(s, &ev);
 }
 
 int cmd_demo(int argc, char **argv) {
@@ -88,13 +88,13 @@ int cmd_demo(int argc, char **argv) {
   if (found < 0) goto store_fail;
   if (!found) {
     if (store_account_create(s, DEMO_ACCOUNT, &acct) != 0) goto store_fail;
-    audit(s, "account.create", acct.id);
+    if (audit(s, "account.create", acct.id) != 0) goto store_fail;
   }
   found = find_app(s, acct.id, &app);
   if (found < 0) goto store_fail;
   if (!found) {
     if (store_app_create(s, acct.id, DEMO_APP, "openledger", &app) != 0) goto store_fail;
-    audit(s, "app.create", app.id);
+    if (audit(s, "app.create", app.id) != 0) goto store_fail;
   }
   printf("demo account: %s  (name \"%s\")\n", acct.id, acct.name);
   printf("demo app:     %s  (name \"%s\", profile %s)\n", app.id, app.name, app.profile);

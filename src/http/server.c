@@ -428,11 +428,13 @@ http_server_t *http_server_start(const http_server_opts_t *o, const router_t *ro
       {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout_s > 0 ? o->connection_timeout_s : 30, NULL},
       {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
-      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
-  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                          /* MHD wants the logger first, before anything that may log. */
+                          MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
   if (!s->d) {
     snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno ? errno : EADDRINUSE));
     free(s);
