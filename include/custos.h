@@ -52,6 +52,8 @@ typedef enum custos_err {
   CUSTOS_ECRIT = -17,      /* unknown critical header */
   CUSTOS_EDEPTH = -18,     /* JSON nested deeper than allowed */
   CUSTOS_EDUP = -19,       /* duplicate JSON member name */
+  CUSTOS_ELIMIT = -20,     /* rate limit exceeded; retry later */
+  CUSTOS_EREVOKED = -21,   /* credential was revoked */
 } custos_err_t;
 
 /* Returns a static, NUL-terminated English description of `err`; never NULL

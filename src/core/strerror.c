@@ -22,6 +22,8 @@ CUSTOS_API const char *custos_strerror(int err) {
   case CUSTOS_ECRIT: return "unsupported critical header";
   case CUSTOS_EDEPTH: return "JSON nested too deeply";
   case CUSTOS_EDUP: return "duplicate JSON member";
+  case CUSTOS_ELIMIT: return "rate limit exceeded";
+  case CUSTOS_EREVOKED: return "revoked";
   }
   return "unknown error";
 }

@@ -227,4 +227,140 @@ int store_audit_list(store_t *s, int64_t after_id, int limit,
 /* Frees ev->detail_json and sets it to NULL. NULL `ev` is a no-op. */
 void store_audit_cleanup(store_audit_t *ev);
 
+/* --- API keys ----------------------------------------------------------
+ * A key's secret text is never stored: only its SHA-256 (`hash`) and a short
+ * visible start for humans. Lookups on the hot path go by hash. */
+
+#define STORE_KEY_HASH_LEN 32   /* SHA-256 */
+#define STORE_KEY_START_MAX 16  /* visible start buffer, e.g. "ap_Xy7k" + NUL */
+#define STORE_KEY_KIND_MAX 16   /* kind buffer */
+#define STORE_SCOPES_MAX 512    /* scopes buffer: space-separated names + NUL */
+
+typedef struct store_api_key {
+  char id[RAND_ID_MAX];               /* "key_<22 base62>", set by create */
+  char app_id[RAND_ID_MAX];           /* owning app (must exist) */
+  char account_id[RAND_ID_MAX];       /* the app's account, filled by the store */
+  char environment_id[RAND_ID_MAX];   /* an environment of that account */
+  char kind[STORE_KEY_KIND_MAX];      /* [a-z_]{1,15}: "api_key", "app_secret", "app_token", … */
+  char name[STORE_NAME_MAX];          /* optional label, "" allowed here (0..200 bytes UTF-8) */
+  char start[STORE_KEY_START_MAX];    /* visible start, [A-Za-z0-9_]{4,15} */
+  unsigned char hash[STORE_KEY_HASH_LEN]; /* SHA-256 of the full key text; unique */
+  char scopes[STORE_SCOPES_MAX];      /* space-separated [A-Za-z0-9_:.-]+ names, may be "" */
+  int64_t created_at;                 /* unix seconds, set by create */
+  int64_t expires_at;                 /* unix seconds, 0 = never */
+  int64_t revoked_at;                 /* unix seconds, 0 = not revoked */
+  int64_t grace_until;                /* set on a rotated-out key: valid until then; 0 = not rotated */
+  char replaced_by[RAND_ID_MAX];      /* id of the key that replaced this one, "" */
+  int64_t last_used_at;               /* unix seconds, 0 = never */
+  int64_t use_count;                  /* successful checks recorded so far */
+} store_api_key_t;
+
+/*
+ * Inserts a key. In: app_id, environment_id, kind, name, start, hash,
+ * scopes, expires_at. The store sets id, account_id (from the app),
+ * created_at, and zeroes the rest; *k is updated in place on success.
+ * CUSTOS_ENOTFOUND (no such app, or the environment is not the app's
+ * account's), CUSTOS_EEXISTS (hash collision), CUSTOS_EINVAL, CUSTOS_ESTORE.
+ */
+int store_api_key_create(store_t *s, store_api_key_t *k) STORE_WARN;
+
+/* By id / by hash. CUSTOS_ENOTFOUND, CUSTOS_ESTORE. Revoked and expired keys
+ * are returned too: the caller judges validity. */
+int store_api_key_get(store_t *s, const char *id, store_api_key_t *out) STORE_WARN;
+int store_api_key_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                              store_api_key_t *out) STORE_WARN;
+
+/* Keys of `app_id` (NULL = all), keyset-paginated by id as
+ * store_account_list(). */
+int store_api_key_list(store_t *s, const char *app_id, const char *after_id, int limit,
+                       store_api_key_t *out, int *n_out) STORE_WARN;
+
+/* Replaces the scopes. CUSTOS_ENOTFOUND, CUSTOS_EINVAL, CUSTOS_ESTORE. */
+int store_api_key_set_scopes(store_t *s, const char *id, const char *scopes) STORE_WARN;
+
+/* Sets revoked_at = `at` if not already revoked (idempotent: an already
+ * revoked key keeps its first revoked_at and this returns CUSTOS_OK).
+ * CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+int store_api_key_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
+
+/*
+ * Rotation, atomic: inserts `new_key` (in: start, hash; everything else —
+ * app, environment, kind, name, scopes, expires_at — is copied from the old
+ * key by the store) and sets the old key's grace_until = `grace_until` and
+ * replaced_by = the new id, in one transaction. The old key must be neither
+ * revoked nor already rotated: else CUSTOS_EINVAL and nothing changes.
+ * CUSTOS_ENOTFOUND, CUSTOS_EEXISTS (hash collision), CUSTOS_ESTORE.
+ * On success *new_key is filled like store_api_key_create's output.
+ */
+int store_api_key_rotate(store_t *s, const char *old_id, int64_t grace_until,
+                         store_api_key_t *new_key) STORE_WARN;
+
+typedef struct store_key_usage {
+  char id[RAND_ID_MAX];   /* key id */
+  int64_t last_used_at;   /* unix seconds; the stored value becomes max(stored, this) */
+  int64_t uses;           /* added to use_count */
+} store_key_usage_t;
+
+/* Records usage for `n` keys in one transaction (batched by the key-check
+ * service; never one write per request). Unknown ids are skipped.
+ * CUSTOS_ESTORE. */
+int store_api_key_record_usage(store_t *s, const store_key_usage_t *u, int n) STORE_WARN;
+
+/* --- admin tokens (bearer tokens for /admin/v1; only hashes stored) ------- */
+
+typedef struct store_admin_token {
+  char id[RAND_ID_MAX];                   /* "adm_<22 base62>", set by create */
+  char name[STORE_NAME_MAX];              /* label, 1..200 bytes */
+  unsigned char hash[STORE_KEY_HASH_LEN]; /* SHA-256 of the token text */
+  int64_t created_at;
+  int64_t revoked_at;                     /* 0 = active */
+} store_admin_token_t;
+
+/* In: name, hash. Sets id and created_at. CUSTOS_EEXISTS, CUSTOS_EINVAL,
+ * CUSTOS_ESTORE. */
+int store_admin_token_create(store_t *s, store_admin_token_t *t) STORE_WARN;
+int store_admin_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                  store_admin_token_t *out) STORE_WARN;
+/* Number of tokens not revoked. */
+int store_admin_token_count_active(store_t *s, int64_t *n_out) STORE_WARN;
+int store_admin_token_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
+
+/* --- audit queries --------------------------------------------------------- */
+
+typedef struct store_audit_filter {
+  const char *action;  /* exact action, or a prefix ending in '.' ("key."); NULL = any */
+  const char *target;  /* exact; NULL = any */
+  const char *actor;   /* exact; NULL = any */
+  int64_t since;       /* at >= since; 0 = any */
+} store_audit_filter_t;
+
+/* store_audit_list() restricted by `f` (NULL = no filter). Same ownership
+ * rules as store_audit_list(). */
+int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id, int limit,
+                     store_audit_t *out, int *n_out) STORE_WARN;
+
+/* --- change notifications (cache invalidation across nodes) ---------------- */
+
+/* Called on a store-owned thread (PostgreSQL) or on the notifying thread
+ * (SQLite). `payload` is "*" when notifications may have been missed (the
+ * listening connection was re-established): treat it as "drop everything". */
+typedef void (*store_notify_fn)(void *ctx, const char *channel, const char *payload);
+
+/*
+ * Sends `payload` (≤ 7999 bytes) on `channel` ([a-z_]{1,63}) to every
+ * listener of every node sharing this store: PostgreSQL pg_notify(), which
+ * is delivered after commit; SQLite has one node, so listeners registered on
+ * this store_t are called directly before this returns.
+ * CUSTOS_EINVAL, CUSTOS_ESTORE.
+ */
+int store_notify(store_t *s, const char *channel, const char *payload) STORE_WARN;
+
+/*
+ * Registers `fn` for `channel` until store_close(). PostgreSQL: a dedicated
+ * connection and thread LISTEN; on connection loss it reconnects with
+ * backoff and then calls fn(ctx, channel, "*"). At most 8 listeners.
+ * CUSTOS_EINVAL, CUSTOS_ENOMEM, CUSTOS_ESTORE.
+ */
+int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx) STORE_WARN;
+
 #endif
