@@ -68,7 +68,9 @@ int jose_jws_parse(const char *token, size_t len, size_t max_len, int max_depth,
   const char *d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token));
   if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) return CUSTOS_EINVAL;
   size_t hl = (size_t)(d1 - token), pl = (size_t)(d2 - d1 - 1), sl = len - (size_t)(d2 + 1 - token);
-  if (hl == 0 || sl == 0) return CUSTOS_EINVAL;
+  /* An empty signature is refused below, after the header: a token with
+   * "alg":"none" and no signature should be reported as the alg problem. */
+  if (hl == 0) return CUSTOS_EINVAL;
   if (!b64url_shape(d1 + 1, pl)) return CUSTOS_EINVAL;
 
   if ((rc = decode(token, hl, &hdr, &hdrlen))) goto fail;
@@ -80,10 +82,10 @@ int jose_jws_parse(const char *token, size_t len, size_t max_len, int max_depth,
   rc = CUSTOS_EALG;
   if (!(j.alg = jose_alg_from_name(json_string_value(alg), json_string_length(alg)))) goto fail;
   if ((rc = check_crit(j.header))) goto fail;
+  rc = CUSTOS_EINVAL;
+  if (sl == 0) goto fail;
   j.kid = kid ? json_string_value(kid) : NULL;
   if ((rc = decode(d2 + 1, sl, &j.sig, &j.sig_len))) goto fail;
-  rc = CUSTOS_EINVAL;
-  if (j.sig_len == 0) goto fail;
   j.signing_input = token;
   j.signing_input_len = (size_t)(d2 - token);
   j.payload_b64 = d1 + 1;
