@@ -12,9 +12,11 @@
  * threads may use it at once.
  *
  * Key acceptance (checked when parsing, so a held key is always usable):
- *  - RSA: modulus of JOSE_RSA_MIN_BITS..JOSE_RSA_MAX_BITS bits, OpenSSL's
- *    public-key check passes; private keys need d and either all of
- *    p, q, dp, dq, qi or none of them; "oth" (multi-prime) is refused.
+ *  - RSA: modulus of JOSE_RSA_MIN_BITS..JOSE_RSA_MAX_BITS bits and odd,
+ *    exponent odd with 1 < e < n (deterministic checks only: OpenSSL's
+ *    randomized SP 800-56B check is not used); private keys need d and
+ *    either all of p, q, dp, dq, qi or none of them; "oth" (multi-prime)
+ *    is refused. A private key's consistency with n is not checked.
  *  - EC: x, y (and d) exactly the curve's coordinate size; the point must
  *    be on the curve and a private d must match it.
  *  - OKP: Ed25519 only; x (and d) 32 bytes; d must derive x.

@@ -175,6 +175,8 @@ static void test_jwk_rejects_table(void **state) {
       {"RSA padded e", "{\"kty\":\"RSA\",\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB=\"}",
        CUSTOS_EINVAL},
       {"RSA empty e", "{\"kty\":\"RSA\",\"n\":\"" RFC7515_A2_N "\",\"e\":\"\"}", CUSTOS_EINVAL},
+      {"RSA even e", "{\"kty\":\"RSA\",\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAA\"}", CUSTOS_EKEY},
+      {"RSA e = 1", "{\"kty\":\"RSA\",\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQ\"}", CUSTOS_EKEY},
       {"RSA multi-prime", "{\"kty\":\"RSA\",\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB\",\"oth\":[]}",
        CUSTOS_EKEY},
       {"RSA partial CRT",
