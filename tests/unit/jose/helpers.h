@@ -64,9 +64,12 @@ static inline char *unsigned_token(const char *header, const char *payload) {
   return t;
 }
 
-/* Signs exactly `header` and `payload` text with `key` under `alg`. */
-static inline char *signed_token(const jose_jwk_t *key, jose_alg_t alg, const char *header,
-                                 const char *payload) {
+/* Signs exactly `header` and `payload` text with `key` under `alg`.
+ * noinline: inlined, gcc 12's -Wdangling-pointer takes the returned heap
+ * pointer for a pointer to the local `t`. */
+__attribute__((noinline, unused)) static char *signed_token(const jose_jwk_t *key, jose_alg_t alg,
+                                                            const char *header,
+                                                            const char *payload) {
   char *t = NULL;
   assert_int_equal(jose_jws_sign(key, alg, header, strlen(header), payload, strlen(payload), &t,
                                  NULL),
