@@ -1180,7 +1180,7 @@ static void *listener_main(void *arg) {
     }
     int w = wait_io(g, PQsocket(l->c), POLLIN, LISTEN_POLL_MS);
     if (w == IO_STOP) break;
-    if (w == IO_TIMEOUT) continue;
+    if (w == IO_TIMEOUT && PQstatus(l->c) == CONNECTION_OK) continue;
     int ok = PQconsumeInput(l->c);
     listener_drain(l); /* what arrived before a failure still counts */
     if (!ok || PQstatus(l->c) != CONNECTION_OK) {

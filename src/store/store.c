@@ -118,9 +118,20 @@ static bool profile_valid(const char *p) {
   return true;
 }
 
-/* An id we could have issued fits RAND_ID_MAX; anything longer cannot
- * match a row. */
-static bool id_fits(const char *id) { return id && strnlen(id, RAND_ID_MAX) < RAND_ID_MAX; }
+/* An id we could have issued ("<prefix>_<base62>") fits RAND_ID_MAX and
+ * uses only [A-Za-z0-9_]; anything else cannot match a row, and must not
+ * reach the database (invalid UTF-8 is an error there, not a miss). */
+static bool id_fits(const char *id) {
+  if (!id) return false;
+  size_t n = strnlen(id, RAND_ID_MAX);
+  if (n >= RAND_ID_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = id[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  }
+  return true;
+}
 
 static bool limit_valid(int limit) { return limit >= 1 && limit <= STORE_LIST_MAX; }
 
@@ -614,6 +625,7 @@ int store_api_key_create(store_t *s, store_api_key_t *k) {
   if (!k || !field_terminated(k->app_id, sizeof k->app_id) ||
       !field_terminated(k->environment_id, sizeof k->environment_id) || !key_input_valid(k))
     return CUSTOS_EINVAL;
+  if (!id_fits(k->app_id) || !id_fits(k->environment_id)) return CUSTOS_ENOTFOUND;
   memset(&c, 0, sizeof c);
   if ((rc = rand_id(c.id, "key"))) return rc;
   /* String by string, so the output is zero-filled past each NUL exactly
@@ -717,7 +729,7 @@ int store_api_key_record_usage(store_t *s, const store_key_usage_t *u, int n) {
   memcpy(v, u, (size_t)n * sizeof *v);
   qsort(v, (size_t)n, sizeof *v, usage_cmp);
   for (int i = 0; i < n; i++) {
-    if (!v[i].id[0]) continue; /* cannot match a key */
+    if (!id_fits(v[i].id)) continue; /* cannot match a key */
     if (m > 0 && strcmp(v[m - 1].id, v[i].id) == 0) {
       v[m - 1].uses = add_sat(v[m - 1].uses, v[i].uses);
       if (v[i].last_used_at > v[m - 1].last_used_at) v[m - 1].last_used_at = v[i].last_used_at;
@@ -772,6 +784,14 @@ int store_admin_token_revoke(store_t *s, const char *id, int64_t at) {
 
 /* --- audit queries --------------------------------------------------------- */
 
+/* NULL, or valid UTF-8 (a filter longer than any column is caught later;
+ * this bounds the scan). */
+static bool text_valid(const char *t) {
+  if (!t) return true;
+  size_t n = strnlen(t, STORE_AUDIT_DETAIL_MAX);
+  return n < STORE_AUDIT_DETAIL_MAX ? utf8_valid((const unsigned char *)t, n) : true;
+}
+
 void store__audit_find_sql(unsigned mask, bool pg, char *buf, size_t cap) {
   const char *ph = pg ? "$" : "?";
   const char *act = pg ? "action COLLATE \"C\"" : "action";
@@ -806,6 +826,8 @@ int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id
   memset(&q, 0, sizeof q);
   if (f && f->since < 0) return CUSTOS_EINVAL;
   if (f && f->action && !f->action[0]) return CUSTOS_EINVAL;
+  if (f && (!text_valid(f->action) || !text_valid(f->target) || !text_valid(f->actor)))
+    return CUSTOS_EINVAL;
   /* A filter longer than its column can hold matches nothing. */
   if (f && ((f->action && strnlen(f->action, sizeof q.action_hi) >= sizeof q.action_hi) ||
             (f->target && strnlen(f->target, 128) >= 128) ||

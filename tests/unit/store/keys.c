@@ -128,7 +128,33 @@ static void test_key_environment_of_another_account_is_enotfound(void **state) {
   k = key_in(&w, &w.app, 1);
   snprintf(k.environment_id, sizeof k.environment_id, "env_nope");
   assert_int_equal(store_api_key_create(f->s, &k), CUSTOS_ENOTFOUND);
+  k = key_in(&w, &w.app, 1);
+  snprintf(k.app_id, sizeof k.app_id, "app_\xff\xfe");
+  assert_int_equal(store_api_key_create(f->s, &k), CUSTOS_ENOTFOUND);
   assert_int_equal(count_keys(f->s, NULL), 0);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
+/* Ids that we could never have issued are misses, not store failures
+ * (PostgreSQL would reject invalid UTF-8 as an error). */
+static void test_key_junk_ids_are_enotfound(void **state) {
+  fx_t *f = *state;
+  store_api_key_t got, page[2];
+  store_account_t a;
+  int n = -1;
+  static const char *const junk[] = {"key_\xff", "key_\xc3\xa9", "key 1", "key_';--", ""};
+  for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+    assert_int_equal(store_api_key_get(f->s, junk[i], &got), CUSTOS_ENOTFOUND);
+    assert_int_equal(store_api_key_revoke(f->s, junk[i], 1700000000), CUSTOS_ENOTFOUND);
+    assert_int_equal(store_api_key_set_scopes(f->s, junk[i], "A"), CUSTOS_ENOTFOUND);
+    assert_int_equal(store_admin_token_revoke(f->s, junk[i], 1700000000), CUSTOS_ENOTFOUND);
+    assert_int_equal(store_account_get(f->s, junk[i], &a), CUSTOS_ENOTFOUND);
+    assert_int_equal(store_api_key_list(f->s, junk[i], NULL, 2, page, &n), CUSTOS_OK);
+    assert_int_equal(n, 0);
+  }
+  store_key_usage_t u = {.last_used_at = 1, .uses = 1};
+  snprintf(u.id, sizeof u.id, "key_\xff");
+  assert_int_equal(store_api_key_record_usage(f->s, &u, 1), CUSTOS_OK);
   assert_int_equal(store_error_count(f->s), 0);
 }
 
@@ -553,6 +579,10 @@ static void test_audit_find_filters(void **state) {
   int n;
   flt = (store_audit_filter_t){.action = ""};
   assert_int_equal(store_audit_find(f->s, &flt, 0, 4, page, &n), CUSTOS_EINVAL);
+  flt = (store_audit_filter_t){.target = "\xff"};
+  assert_int_equal(store_audit_find(f->s, &flt, 0, 4, page, &n), CUSTOS_EINVAL);
+  flt = (store_audit_filter_t){.action = "key.\xc3"};
+  assert_int_equal(store_audit_find(f->s, &flt, 0, 4, page, &n), CUSTOS_EINVAL);
   flt = (store_audit_filter_t){.since = -1};
   assert_int_equal(store_audit_find(f->s, &flt, 0, 4, page, &n), CUSTOS_EINVAL);
   assert_int_equal(store_audit_find(f->s, NULL, 0, 0, page, &n), CUSTOS_EINVAL);
@@ -737,6 +767,7 @@ static void test_pg_close_while_reconnecting_is_prompt(void **state) {
 static const struct CMUnitTest backend_tests[] = {
     MIG(test_key_create_get_and_get_by_hash_agree),
     MIG(test_key_environment_of_another_account_is_enotfound),
+    MIG(test_key_junk_ids_are_enotfound),
     MIG(test_key_duplicate_hash_is_eexists),
     MIG(test_key_bad_input_is_einval),
     MIG(test_key_list_paginates),
