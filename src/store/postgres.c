@@ -14,16 +14,11 @@
  * "custos_<n>"), with text parameters; the prepared set is forgotten when a
  * connection is replaced.
  *
- * Listeners (store_listen) are outside the pool: each has its own
- * connection and thread, which waits in poll() on the connection's socket
- * and on a self-pipe that store_close() makes readable to stop every
- * listener at once. Reconnection is non-blocking (PQconnectStartParams +
- * PQconnectPoll under the same poll), so close never waits on a connect.
+ * Listeners (store_listen) live in pg_listen.c, outside the pool.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +29,7 @@
 #include "core/log.h"
 #include "store/backend.h"
 #include "store/migrations.h"
+#include "store/pg.h"
 
 /* Key for pg_advisory_xact_lock while migrating: "custosMG" as bytes. */
 #define MIGRATE_LOCK_SQL "SELECT pg_advisory_xact_lock(7166468213474576711)"
@@ -172,47 +168,18 @@ _Static_assert(PS_COUNT <= 64, "prepared-statement bitmap is 64 bits");
 
 _Static_assert(STORE_AQ_VARIANTS <= 32, "audit-find bitmap is 32 bits");
 
-typedef struct pconn {
-  PGconn *c;          /* NULL until first checkout or after a failure */
-  uint64_t prepared;  /* bit n: statement n is prepared on c */
-  uint32_t fprepared; /* bit m: audit-find variant m is prepared on c */
-  bool busy;          /* checked out; guarded by pg_t.mu */
-} pconn_t;
 
-struct pg;
-
-typedef struct pg_listener {
-  struct pg *g;
-  char channel[STORE_CHANNEL_LEN_MAX + 1];
-  store_notify_fn fn;
-  void *ctx;
-  _Atomic uint64_t *errors; /* the store's failure counter */
-  PGconn *c;                /* owned by the thread once started; NULL while reconnecting */
-  pthread_t thread;
-} pg_listener_t;
-
-typedef struct pg {
-  char *conninfo; /* the URL, owned; never logged */
-  pthread_mutex_t mu;
-  pthread_cond_t cv; /* signalled when a connection is returned */
-  pconn_t *conns;
-  int n;
-  pthread_mutex_t lmu; /* guards listeners/nlisteners (registration) */
-  pg_listener_t *listeners[STORE_LISTENERS_MAX];
-  int nlisteners;
-  int stop_rd, stop_wr; /* self-pipe: readable once store_close() begins */
-} pg_t;
 
 /* --- connections --------------------------------------------------------- */
 
-static void quiet_notice(void *arg, const char *msg) {
+void pg__quiet_notice(void *arg, const char *msg) {
   (void)arg;
   (void)msg;
 }
 
 /* Copies libpq's message into err, newlines folded. libpq does not echo
  * passwords in its messages. */
-static void pq_message(char *err, size_t errlen, const char *prefix, const char *msg) {
+void pg__message(char *err, size_t errlen, const char *prefix, const char *msg) {
   if (!err || !errlen) return;
   snprintf(err, errlen, "%s%s", prefix, msg ? msg : "unknown error");
   size_t n = strlen(err);
@@ -235,16 +202,16 @@ static int pconn_connect(pg_t *g, pconn_t *pc, char *err, size_t errlen) {
   pc->fprepared = 0;
   PGconn *c = PQconnectdbParams(kw, val, 1);
   if (!c) {
-    pq_message(err, errlen, "postgres: ", "out of memory");
+    pg__message(err, errlen, "postgres: ", "out of memory");
     return CUSTOS_ENOMEM;
   }
   if (PQstatus(c) != CONNECTION_OK) {
-    pq_message(err, errlen, "postgres: cannot connect: ", PQerrorMessage(c));
+    pg__message(err, errlen, "postgres: cannot connect: ", PQerrorMessage(c));
     store__scrub_url_secrets(err, errlen, g->conninfo);
     PQfinish(c);
     return CUSTOS_ESTORE;
   }
-  PQsetNoticeProcessor(c, quiet_notice, NULL);
+  PQsetNoticeProcessor(c, pg__quiet_notice, NULL);
   pc->c = c;
   return CUSTOS_OK;
 }
@@ -313,21 +280,7 @@ static void checkin(pg_t *g, pconn_t *pc) {
 static void pg_close(void *impl) {
   pg_t *g = impl;
   if (!g) return;
-  /* Wake every listener (the byte is never read, so the pipe stays
-   * readable), then wait for each to finish its current callback. */
-  if (g->stop_wr >= 0) {
-    ssize_t w;
-    do w = write(g->stop_wr, "x", 1);
-    while (w < 0 && errno == EINTR);
-  }
-  for (int i = 0; i < g->nlisteners; i++) {
-    pg_listener_t *l = g->listeners[i];
-    pthread_join(l->thread, NULL);
-    if (l->c) PQfinish(l->c);
-    free(l);
-  }
-  if (g->stop_rd >= 0) close(g->stop_rd);
-  if (g->stop_wr >= 0) close(g->stop_wr);
+  pg__listeners_stop(g);
   pthread_mutex_destroy(&g->lmu);
   for (int i = 0; i < g->n; i++)
     if (g->conns[i].c) PQfinish(g->conns[i].c);
@@ -347,7 +300,7 @@ int store__pg_open(const char *conninfo, const store_opts_t *opts, void **impl_o
   /* A URL libpq cannot parse is the caller's mistake, not an outage. */
   PQconninfoOption *parsed = PQconninfoParse(conninfo, &perr);
   if (!parsed) {
-    pq_message(err, errlen, "invalid postgres URL: ", perr ? perr : "out of memory");
+    pg__message(err, errlen, "invalid postgres URL: ", perr ? perr : "out of memory");
     store__scrub_url_secrets(err, errlen, conninfo);
     PQfreemem(perr);
     return perr ? CUSTOS_EINVAL : CUSTOS_ENOMEM;
@@ -400,7 +353,7 @@ static int fail_rc(pconn_t *pc, PGresult *r, const char *what) {
   } else {
     const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char msg[512];
-    pq_message(msg, sizeof msg, "", m ? m : PQerrorMessage(pc->c));
+    pg__message(msg, sizeof msg, "", m ? m : PQerrorMessage(pc->c));
     log_msg(LOG_ERROR, "store: postgres: %s: %s%s%s", what, msg, state ? " sqlstate " : "",
             state ? state : "");
   }
@@ -408,7 +361,7 @@ static int fail_rc(pconn_t *pc, PGresult *r, const char *what) {
   return rc;
 }
 
-static bool result_ok(const PGresult *r) {
+bool pg__result_ok(const PGresult *r) {
   ExecStatusType st = PQresultStatus(r);
   return r && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
 }
@@ -416,7 +369,7 @@ static bool result_ok(const PGresult *r) {
 /* Runs fixed SQL (no parameters) through the simple protocol. */
 static int simple(pconn_t *pc, const char *sql, const char *what) {
   PGresult *r = PQexec(pc->c, sql);
-  if (!result_ok(r)) return fail_rc(pc, r, what);
+  if (!pg__result_ok(r)) return fail_rc(pc, r, what);
   PQclear(r);
   return CUSTOS_OK;
 }
@@ -429,12 +382,12 @@ static int run_once(pconn_t *pc, int id, const char *const *params, PGresult **r
   snprintf(name, sizeof name, "custos_%d", id);
   if (!(pc->prepared & (UINT64_C(1) << id))) {
     r = PQprepare(pc->c, name, Q[id].sql, Q[id].nparams, NULL);
-    if (!result_ok(r)) return fail_rc(pc, r, "prepare");
+    if (!pg__result_ok(r)) return fail_rc(pc, r, "prepare");
     PQclear(r);
     pc->prepared |= UINT64_C(1) << id;
   }
   r = PQexecPrepared(pc->c, name, Q[id].nparams, params, NULL, NULL, 0);
-  if (!result_ok(r)) return fail_rc(pc, r, Q[id].sql);
+  if (!pg__result_ok(r)) return fail_rc(pc, r, Q[id].sql);
   *res_out = r;
   return CUSTOS_OK;
 }
@@ -810,12 +763,12 @@ static int run_find_once(pconn_t *pc, unsigned mask, int nparams, const char *co
   if (!(pc->fprepared & (UINT32_C(1) << mask))) {
     store__audit_find_sql(mask, true, sql, sizeof sql);
     r = PQprepare(pc->c, name, sql, nparams, NULL);
-    if (!result_ok(r)) return fail_rc(pc, r, "prepare");
+    if (!pg__result_ok(r)) return fail_rc(pc, r, "prepare");
     PQclear(r);
     pc->fprepared |= UINT32_C(1) << mask;
   }
   r = PQexecPrepared(pc->c, name, nparams, params, NULL, NULL, 0);
-  if (!result_ok(r)) return fail_rc(pc, r, "audit find");
+  if (!pg__result_ok(r)) return fail_rc(pc, r, "audit find");
   *res_out = r;
   return CUSTOS_OK;
 }
@@ -1065,180 +1018,6 @@ static int pg_notify(void *impl, const char *channel, const char *payload) {
   return rc;
 }
 
-/* --- listeners ------------------------------------------------------------ */
-
-#define LISTEN_POLL_MS 1000 /* a listener re-checks for shutdown this often */
-
-enum { IO_READY = 1, IO_TIMEOUT = 0, IO_STOP = -1 };
-
-/* Waits up to `ms` for `events` on `fd` (ignored when < 0) or for the stop
- * pipe. EINTR counts as a timeout (callers loop). */
-static int wait_io(pg_t *g, int fd, short events, int ms) {
-  struct pollfd p[2] = {{g->stop_rd, POLLIN, 0}, {fd, events, 0}};
-  int r = poll(p, 2, ms);
-  if (r < 0) return IO_TIMEOUT;
-  if (p[0].revents) return IO_STOP;
-  return r > 0 ? IO_READY : IO_TIMEOUT;
-}
-
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Opens a connection for `l` without blocking past the stop pipe or
- * STORE_PG_CONNECT_TIMEOUT_S (which libpq does not enforce for
- * PQconnectPoll), then LISTENs. On CUSTOS_OK l->c is set. */
-static int listener_open(pg_listener_t *l, char *err, size_t errlen) {
-  pg_t *g = l->g;
-  /* Keepalives let a silently dead peer (no FIN) surface as an error
-   * within about a minute instead of never. URL values still win. */
-  const char *const kw[] = {"fallback_application_name", "client_encoding", "keepalives_idle",
-                            "keepalives_interval", "keepalives_count", "dbname", NULL};
-  const char *const val[] = {"custos-listen", "UTF8", "30", "10", "3", g->conninfo, NULL};
-  char sql[STORE_CHANNEL_LEN_MAX + 16];
-  long long deadline = mono_ms() + STORE_PG_CONNECT_TIMEOUT_S * 1000LL;
-  PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
-  int rc = CUSTOS_ESTORE;
-
-  PGconn *c = PQconnectStartParams(kw, val, 1);
-  if (!c) {
-    pq_message(err, errlen, "postgres: listen: ", "out of memory");
-    return CUSTOS_ENOMEM;
-  }
-  if (PQstatus(c) == CONNECTION_BAD) ps = PGRES_POLLING_FAILED;
-  while (ps != PGRES_POLLING_OK) {
-    long long left = deadline - mono_ms();
-    if (ps == PGRES_POLLING_FAILED) {
-      pq_message(err, errlen, "postgres: listen: cannot connect: ", PQerrorMessage(c));
-      store__scrub_url_secrets(err, errlen, g->conninfo);
-      goto fail;
-    }
-    if (left <= 0) {
-      pq_message(err, errlen, "postgres: listen: ", "connect timed out");
-      goto fail;
-    }
-    int w = wait_io(g, PQsocket(c), ps == PGRES_POLLING_READING ? POLLIN : POLLOUT, (int)left);
-    if (w == IO_STOP) {
-      pq_message(err, errlen, "postgres: listen: ", "store closing");
-      goto fail;
-    }
-    if (w == IO_READY) ps = PQconnectPoll(c);
-  }
-  PQsetNoticeProcessor(c, quiet_notice, NULL);
-  /* The channel is [a-z_]{1,63} (checked by store.c): safe as a quoted
-   * identifier, and equal to the name pg_notify() is given. */
-  snprintf(sql, sizeof sql, "LISTEN \"%s\"", l->channel);
-  PGresult *r = PQexec(c, sql);
-  if (!result_ok(r)) {
-    const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    pq_message(err, errlen, "postgres: LISTEN failed: ", m ? m : PQerrorMessage(c));
-    PQclear(r);
-    goto fail;
-  }
-  PQclear(r);
-  l->c = c;
-  return CUSTOS_OK;
-
-fail:
-  PQfinish(c);
-  return rc;
-}
-
-/* Delivers every notification libpq has parsed. */
-static void listener_drain(pg_listener_t *l) {
-  PGnotify *n;
-  while ((n = PQnotifies(l->c))) {
-    if (strcmp(n->relname, l->channel) == 0) l->fn(l->ctx, l->channel, n->extra);
-    PQfreemem(n);
-  }
-}
-
-static void *listener_main(void *arg) {
-  pg_listener_t *l = arg;
-  pg_t *g = l->g;
-  char err[512];
-  int backoff = STORE_LISTEN_BACKOFF_MIN_MS;
-
-  for (;;) {
-    if (!l->c) {
-      if (wait_io(g, -1, 0, backoff) == IO_STOP) break;
-      if (listener_open(l, err, sizeof err) != CUSTOS_OK) {
-        if (wait_io(g, -1, 0, 0) == IO_STOP) break;
-        atomic_fetch_add(l->errors, 1);
-        log_msg(LOG_ERROR, "store: %s (channel %s; retrying)", err, l->channel);
-        backoff = backoff * 2 > STORE_LISTEN_BACKOFF_MAX_MS ? STORE_LISTEN_BACKOFF_MAX_MS
-                                                            : backoff * 2;
-        continue;
-      }
-      backoff = STORE_LISTEN_BACKOFF_MIN_MS;
-      log_msg(LOG_INFO, "store: postgres: listening on %s again", l->channel);
-      /* Anything sent while we were away is lost: say so. */
-      l->fn(l->ctx, l->channel, "*");
-      continue;
-    }
-    int w = wait_io(g, PQsocket(l->c), POLLIN, LISTEN_POLL_MS);
-    if (w == IO_STOP) break;
-    if (w == IO_TIMEOUT && PQstatus(l->c) == CONNECTION_OK) continue;
-    int ok = PQconsumeInput(l->c);
-    listener_drain(l); /* what arrived before a failure still counts */
-    if (!ok || PQstatus(l->c) != CONNECTION_OK) {
-      char msg[256];
-      pq_message(msg, sizeof msg, "", PQerrorMessage(l->c));
-      atomic_fetch_add(l->errors, 1);
-      log_msg(LOG_ERROR, "store: postgres: listen connection for %s lost: %s", l->channel, msg);
-      PQfinish(l->c);
-      l->c = NULL;
-    }
-  }
-  return NULL;
-}
-
-static int pg_listen(void *impl, const char *channel, store_notify_fn fn, void *ctx,
-                     _Atomic uint64_t *errors) {
-  pg_t *g = impl;
-  pg_listener_t *l = NULL;
-  char err[512];
-  int rc;
-
-  /* Held across the connect: registrations are rare (start-up) and this
-   * keeps the count exact without a reservation protocol. */
-  pthread_mutex_lock(&g->lmu);
-  if (g->nlisteners == STORE_LISTENERS_MAX) {
-    rc = CUSTOS_ETOOBIG;
-    goto out;
-  }
-  if (!(l = calloc(1, sizeof *l))) {
-    rc = CUSTOS_ENOMEM;
-    goto out;
-  }
-  l->g = g;
-  snprintf(l->channel, sizeof l->channel, "%s", channel);
-  l->fn = fn;
-  l->ctx = ctx;
-  l->errors = errors;
-  /* LISTEN before returning, so nothing sent after this call is missed. */
-  if ((rc = listener_open(l, err, sizeof err))) {
-    log_msg(LOG_ERROR, "store: %s", err);
-    goto out;
-  }
-  if (pthread_create(&l->thread, NULL, listener_main, l) != 0) {
-    log_msg(LOG_ERROR, "store: postgres: cannot start listener thread");
-    rc = CUSTOS_ENOMEM;
-    goto out;
-  }
-  g->listeners[g->nlisteners++] = l;
-  l = NULL;
-out:
-  pthread_mutex_unlock(&g->lmu);
-  if (l) {
-    if (l->c) PQfinish(l->c);
-    free(l);
-  }
-  return rc;
-}
-
 const store_ops_t store__pg_ops = {
     .kind = "postgres",
     .close = pg_close,
@@ -1269,5 +1048,5 @@ const store_ops_t store__pg_ops = {
     .admin_token_count_active = pg_admin_token_count_active,
     .admin_token_revoke = pg_admin_token_revoke,
     .notify = pg_notify,
-    .listen = pg_listen,
+    .listen = pg__listen,
 };
