@@ -10,6 +10,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,34 +19,53 @@
 
 static const char B62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/* Value of a base62 digit, or -1. */
-static int b62_val(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'z') return c - 'a' + 36;
-  return -1;
-}
-
-/* CRC-32 (IEEE 802.3, reflected 0xEDB88320, init and final xor ~0: the
- * zlib/PNG crc32), table-driven. The table is a compile-time constant so no
- * initialisation race exists. */
-static const uint32_t CRC_TABLE[256] = {
-#define C1(c) (((c) & 1) ? (0xEDB88320u ^ ((c) >> 1)) : ((c) >> 1))
-#define C8(c) C1(C1(C1(C1(C1(C1(C1(C1((uint32_t)(c)))))))))
-#define R4(n) C8(n), C8(n + 1), C8(n + 2), C8(n + 3)
-#define R16(n) R4(n), R4(n + 4), R4(n + 8), R4(n + 12)
-#define R64(n) R16(n), R16(n + 16), R16(n + 32), R16(n + 48)
-    R64(0), R64(64), R64(128), R64(192)
-#undef R64
-#undef R16
-#undef R4
-#undef C8
-#undef C1
+/* Base62 digit values; -1 for every other byte. */
+static const signed char B62_VAL[256] = {
+#define X16 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+    X16, X16, X16,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,                          /* '0'.. */
+    -1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,                /* '@'.. */
+    25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, -1, -1, -1, -1, -1,                /* 'P'.. */
+    -1, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50,                /* '`'.. */
+    51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1,                /* 'p'.. */
+    X16, X16, X16, X16, X16, X16, X16, X16,
+#undef X16
 };
 
-static uint32_t crc32_ieee(const char *p, size_t n) {
+static int b62_val(unsigned char c) { return B62_VAL[c]; }
+
+/* CRC-32 (IEEE 802.3, reflected 0xEDB88320, init and final xor ~0: the
+ * zlib/PNG crc32), slicing by 8: eight bytes per step through eight
+ * tables (8 KiB), ~4x faster than a byte at a time on the 40-odd bytes of
+ * a key. The tables are built once, before first use. */
+static uint32_t CRC_T[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    CRC_T[0][i] = c;
+  }
+  for (uint32_t i = 0; i < 256; i++) {
+    for (int t = 1; t < 8; t++) CRC_T[t][i] = CRC_T[0][CRC_T[t - 1][i] & 0xFF] ^ (CRC_T[t - 1][i] >> 8);
+  }
+}
+
+static uint32_t crc32_ieee(const char *text, size_t n) {
+  const unsigned char *p = (const unsigned char *)text;
   uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; i++) c = CRC_TABLE[(c ^ (unsigned char)p[i]) & 0xFF] ^ (c >> 8);
+  pthread_once(&crc_once, crc_init);
+  while (n >= 8) {
+    uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    c = CRC_T[7][lo & 0xFF] ^ CRC_T[6][(lo >> 8) & 0xFF] ^ CRC_T[5][(lo >> 16) & 0xFF] ^
+        CRC_T[4][lo >> 24] ^ CRC_T[3][hi & 0xFF] ^ CRC_T[2][(hi >> 8) & 0xFF] ^
+        CRC_T[1][(hi >> 16) & 0xFF] ^ CRC_T[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) c = CRC_T[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 

@@ -78,7 +78,6 @@ struct keycache {
 };
 
 static const char *const ID_PREFIX[KEYCACHE_NIDS] = {"key", "app", "acct", "env"};
-static const char B62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 static void bytes_add(keycache_t *c, size_t n) { atomic_fetch_add_explicit(&c->bytes, n, memory_order_relaxed); }
 static void bytes_sub(keycache_t *c, size_t n) { atomic_fetch_sub_explicit(&c->bytes, n, memory_order_relaxed); }
@@ -125,23 +124,25 @@ static bool id_pack(const char *id, const char *prefix, uint8_t out[KEYCACHE_ID_
   return true;
 }
 
+/* Digits by 6-bit value; 62 and 63 never occur in a packed id. */
+static const char B64DIG[65] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz00";
+
 static void id_unpack(const uint8_t in[KEYCACHE_ID_PACKED], const char *prefix, char out[RAND_ID_MAX]) {
   size_t pl = strlen(prefix);
   memcpy(out, prefix, pl);
   out[pl] = '_';
   char *d = out + pl + 1;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t i = 0;
-  for (size_t k = 0; k < KEYCACHE_ID_DIGITS; k++) {
-    if (bits < 6) {
-      acc = (acc << 8) | in[i++];
-      bits += 8;
-    }
-    bits -= 6;
-    /* A packed digit is < 62 by construction; mask keeps the index in range. */
-    d[k] = B62[((acc >> bits) & 0x3F) % 62];
+  /* 3 bytes → 4 digits, five times (20 digits), then 12 bits → 2. */
+  for (int g = 0; g < 5; g++) {
+    uint32_t v = (uint32_t)in[3 * g] << 16 | (uint32_t)in[3 * g + 1] << 8 | in[3 * g + 2];
+    d[4 * g] = B64DIG[v >> 18];
+    d[4 * g + 1] = B64DIG[(v >> 12) & 0x3F];
+    d[4 * g + 2] = B64DIG[(v >> 6) & 0x3F];
+    d[4 * g + 3] = B64DIG[v & 0x3F];
   }
+  uint32_t v = (uint32_t)in[15] << 8 | in[16];
+  d[20] = B64DIG[v >> 10];
+  d[21] = B64DIG[(v >> 4) & 0x3F];
   d[KEYCACHE_ID_DIGITS] = '\0';
 }
 

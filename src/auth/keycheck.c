@@ -228,7 +228,8 @@ static int write_events(keycheck_t *kc) {
     store_audit_t ev = {0};
     snprintf(ev.actor, sizeof ev.actor, "keycheck");
     snprintf(ev.action, sizeof ev.action, "key.check_failed_burst");
-    snprintf(ev.target, sizeof ev.target, "%s", evs[i].target);
+    _Static_assert(sizeof ev.target >= sizeof evs[i].target, "audit target fits");
+    memcpy(ev.target, evs[i].target, sizeof evs[i].target);
     snprintf(ev.outcome, sizeof ev.outcome, "denied");
     snprintf(detail, sizeof detail, "{\"failures\":%u,\"window_s\":%d}", evs[i].failures,
              FAIL_WINDOW_S);
