@@ -33,7 +33,7 @@ json_t *admin_app_json(const store_app_t *x) {
 const char *admin_key_status(const store_api_key_t *k, int64_t now) {
   if (k->revoked_at) return "revoked";
   if (k->expires_at && now >= k->expires_at) return "expired";
-  if (k->grace_until) return now < k->grace_until ? "rotated" : "expired";
+  if (k->replaced_by[0] || k->grace_until) return now < k->grace_until ? "rotated" : "expired";
   return "active";
 }
 

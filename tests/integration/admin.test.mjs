@@ -71,7 +71,8 @@ function suite(kind) {
     });
     after(async () => {
       if (c) {
-        await c.stop();
+        const ex = await c.stop();
+        assert.equal(ex.code, 0, `custos exited with ${ex.code} ${ex.signal}; log:\n${c.lines.slice(-30).join('\n')}`);
         // A generated key never appears in a later response or a log line.
         for (const s of secrets) {
           for (const body of adm.seen) if (!created.has(body)) assert.ok(!body.includes(s), `key text leaked in ${body}`);
@@ -133,7 +134,7 @@ function suite(kind) {
       // every $ref resolves
       const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) || [];
       for (const ref of refs) {
-        const parts = ref.slice(9, -1).replace(/^#\//, '').split('/');
+        const parts = ref.slice(8, -1).replace(/^#\//, '').split('/');
         let o = doc;
         for (const p of parts) o = o?.[p];
         assert.ok(o, `unresolved ${ref}`);
@@ -494,7 +495,8 @@ function suite(kind) {
         assert.equal(w.status, 200);
         for (const s of secrets) assert.ok(!d.lines.some((l) => l.includes(s)), 'key text reached the log');
       } finally {
-        await d.stop();
+        const ex = await d.stop();
+        assert.equal(ex.code, 0);
       }
     });
   });
@@ -527,8 +529,8 @@ describe('admin API across PostgreSQL nodes', { skip: pgSkip }, () => {
       const ms = await until(async () => (await whoami(b, key)).status === 401, 1000);
       assert.ok(ms >= 0, 'node B still accepted the revoked key after 1 s');
     } finally {
-      await a.stop();
-      await b.stop();
+      assert.equal((await a.stop()).code, 0);
+      assert.equal((await b.stop()).code, 0);
       a.cleanup();
       b.cleanup();
     }
