@@ -323,6 +323,14 @@ function suite(kind) {
       const flipped = k.key.slice(0, -1) + (k.key.endsWith('0') ? '1' : '0');
       const expired = await newKey(r.json.id, { expires_at: Math.floor(Date.now() / 1000) + 1 });
       await sleep(2100);
+      const lookups = async () => Number(/^custos_keycheck_store_lookups_total (\d+)$/m.exec(await (await fetch(`${c.url}/metrics`)).text())[1]);
+      const l0 = await lookups();
+      for (const bad of [flipped, 'ck_short', 'x'.repeat(500), `${k.key}x`, 'Bearer', '']) {
+        const w = await whoami(c, bad, 'x-api-key');
+        assert.equal(w.status, 401, bad);
+        assert.equal(w.json.error.code, bad ? 'invalid_api_key' : 'missing_api_key');
+      }
+      assert.equal(await lookups(), l0, 'a malformed key reached the store');
       for (const bad of [flipped, 'ck_short', 'x'.repeat(500), expired.key, `${k.key}x`]) {
         const w = await whoami(c, bad);
         assert.equal(w.status, 401, bad);
