@@ -11,9 +11,12 @@ chmod 700 var
 export CUSTOS_STORE_URL=${CUSTOS_STORE_URL:-sqlite:./var/custos.db}
 "$bin" migrate >/dev/null
 echo "----------------------------------------------------------------------"
-"$bin" demo
-echo "try:          curl -s http://$listen/healthz"
-echo "              curl -s http://$listen/readyz"
+demo=$("$bin" demo)
+echo "$demo"
+key=$(printf '%s\n' "$demo" | awk '/^demo API key:/ {print $4}')
+echo "try:          curl -s -H 'api-key: $key' http://$listen/v1/whoami"
+echo "              curl -s http://$listen/healthz"
 echo "              curl -s http://$listen/metrics"
+echo "admin API:    build/release/custos admin init   (prints an admin token once; see docs/admin-api.md)"
 echo "----------------------------------------------------------------------"
 exec "$bin" serve --listen "$listen"

@@ -22,14 +22,6 @@
 #define EXPIRES_AT_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 #define KEY_KIND "api_key"
 
-/* Default key prefix by app profile (docs/admin-api.md). */
-static const char *default_prefix(const char *profile) {
-  if (strcmp(profile, "assetpay") == 0) return "ap_";
-  if (strcmp(profile, "openledger") == 0) return "ol_";
-  if (strcmp(profile, "thelayer") == 0) return "tl_";
-  return "ck_";
-}
-
 static bool scope_name_ok(const char *s, size_t len) {
   if (len < 1 || len > ADMIN_SCOPE_LEN_MAX) return false;
   for (size_t i = 0; i < len; i++) {
@@ -171,7 +163,7 @@ void admin_keys_create(http_req_t *r, void *ctx) {
     admin_store_error(rc, "app", NULL, &e);
     goto fail;
   }
-  const char *env_ref = "production", *name = "", *prefix = default_prefix(app.profile);
+  const char *env_ref = "production", *name = "", *prefix = apikey_default_prefix(app.profile);
   int64_t expires_at = 0, now = admin_now();
   body = admin_body(r, a, allowed, true, &e);
   if (!body || jbody_str_len(body, "environment", false, 1, STORE_NAME_LEN_MAX, &env_ref, &e) != 0 ||

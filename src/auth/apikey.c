@@ -142,3 +142,10 @@ void apikey_start(const char *text, size_t len, char out[STORE_KEY_START_MAX]) {
   memcpy(out, text, n);
   out[n] = '\0';
 }
+
+const char *apikey_default_prefix(const char *profile) {
+  if (strcmp(profile, "assetpay") == 0) return "ap_";
+  if (strcmp(profile, "openledger") == 0) return "ol_";
+  if (strcmp(profile, "thelayer") == 0) return "tl_";
+  return "ck_";
+}

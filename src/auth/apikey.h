@@ -26,6 +26,10 @@
 #define APIKEY_TEXT_MAX (APIKEY_PREFIX_MAX + APIKEY_RANDOM_LEN + APIKEY_CHECKSUM_LEN + 1)
 #define APIKEY_START_RANDOM 4      /* random chars kept in the visible start */
 
+/* The prefix keys of an app with `profile` get by default: "ap_" for
+ * assetpay, "ol_" for openledger, "tl_" for thelayer, else "ck_". Static. */
+const char *apikey_default_prefix(const char *profile);
+
 /* Writes a new key with `prefix` ("ap_") into out (NUL-terminated).
  * CUSTOS_OK, CUSTOS_EINVAL (bad prefix), CUSTOS_ECRYPTO (RNG). */
 int apikey_generate(const char *prefix, char out[APIKEY_TEXT_MAX]) __attribute__((warn_unused_result));

@@ -1,13 +1,16 @@
 /*
  * custos demo — create, once, a demo account and app in the configured
- * store and print them: what `make run` shows a new user. Running it again
- * finds the same account and app instead of creating more.
+ * store, plus a fresh API key on every run, and print them: what `make run`
+ * shows a new user. Running it again finds the same account and app; the
+ * key is new each time because a key's text is shown only when created.
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "core/config.h"
+#include "auth/apikey.h"
 #include "store/store.h"
 
 extern char **environ;
@@ -56,6 +59,29 @@ static int audit(store_t *s, const char *action, const char *target) {
   return store_audit_append(s, &ev);
 }
 
+/* A new CORE_ACCESS key for the app in the account's development
+ * environment; its text goes to `text`, only its hash to the store. */
+static int create_key(store_t *s, const store_app_t *app, char text[APIKEY_TEXT_MAX]) {
+  store_environment_t envs[16];
+  int n = 0;
+  if (store_environment_list(s, app->account_id, NULL, 16, envs, &n) != 0) return -1;
+  const char *env_id = NULL;
+  for (int i = 0; i < n; i++)
+    if (strcmp(envs[i].name, "development") == 0) env_id = envs[i].id;
+  if (!env_id) return -1;
+  if (apikey_generate(apikey_default_prefix(app->profile), text) != 0) return -1;
+  store_api_key_t k = {0};
+  snprintf(k.app_id, sizeof k.app_id, "%s", app->id);
+  snprintf(k.environment_id, sizeof k.environment_id, "%s", env_id);
+  snprintf(k.kind, sizeof k.kind, "api_key");
+  snprintf(k.name, sizeof k.name, "demo");
+  snprintf(k.scopes, sizeof k.scopes, "CORE_ACCESS");
+  apikey_hash(text, strlen(text), k.hash);
+  apikey_start(text, strlen(text), k.start);
+  if (store_api_key_create(s, &k) != 0) return -1;
+  return audit(s, "key.create", k.id);
+}
+
 int cmd_demo(int argc, char **argv) {
   config_t cfg;
   config_problems_t probs;
@@ -93,11 +119,15 @@ int cmd_demo(int argc, char **argv) {
   found = find_app(s, acct.id, &app);
   if (found < 0) goto store_fail;
   if (!found) {
-    if (store_app_create(s, acct.id, DEMO_APP, "openledger", &app) != 0) goto store_fail;
+    if (store_app_create(s, acct.id, DEMO_APP, "custos", &app) != 0) goto store_fail;
     if (audit(s, "app.create", app.id) != 0) goto store_fail;
   }
+  char key[APIKEY_TEXT_MAX];
+  if (create_key(s, &app, key) != 0) goto store_fail;
   printf("demo account: %s  (name \"%s\")\n", acct.id, acct.name);
   printf("demo app:     %s  (name \"%s\", profile %s)\n", app.id, app.name, app.profile);
+  printf("demo API key: %s  (scope CORE_ACCESS; shown once, a new one each run)\n", key);
+  OPENSSL_cleanse(key, sizeof key);
   code = 0;
   goto out;
 store_fail:
