@@ -30,7 +30,6 @@ static int create(remote_t *r, const remote_args_t *a) {
   const char *profile = remote_opt(a, "profile");
   if (account == NULL || name == NULL) {
     fprintf(stderr, "%s: --account and --name are required\n", r->prog);
-    usage(stderr);
     return 2;
   }
   json_t *body = json_pack("{s:s,s:s}", "account_id", account, "name", name), *out = NULL;

@@ -91,7 +91,6 @@ static int create(remote_t *r, const remote_args_t *a) {
   int code = 2;
   if (app == NULL) {
     fprintf(stderr, "%s: --app is required\n", r->prog);
-    usage(stderr);
     return 2;
   }
   int64_t ttl = 0;
@@ -189,7 +188,6 @@ static int list(remote_t *r, const remote_args_t *a) {
   char path[CLIENT_MAX_URL] = "/admin/v1/apps";
   if (app == NULL) {
     fprintf(stderr, "%s: --app is required\n", r->prog);
-    usage(stderr);
     return 2;
   }
   int code = remote_path_id(path, sizeof path, r->prog, "an app", app, "/keys");

@@ -450,6 +450,7 @@ int remote_main(int argc, char **argv, const char *const *group_opts, const remo
   if (code != 0) return code;
   code = v->run(&r, &a);
   remote_close(&r);
+  if (code == 2) usage(stderr); /* the verb found its arguments wanting */
   return code;
 usage:
   usage(stderr);

@@ -87,8 +87,9 @@ typedef struct remote_verb {
 /*
  * The whole life of a group command: parse argv (argv[0] = group), answer
  * --help with `usage` on stdout, find the verb, check its arguments, open
- * the connection, run it, close. Usage errors print the problem and
- * `usage` to stderr and return 2.
+ * the connection, run it, close. Usage errors, including a verb's run
+ * returning 2 after printing its problem, add `usage` on stderr and
+ * return 2.
  */
 int remote_main(int argc, char **argv, const char *const *group_opts, const remote_verb_t *verbs,
                 size_t nverbs, void (*usage)(FILE *out));
