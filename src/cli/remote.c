@@ -389,10 +389,18 @@ int remote_list(remote_t *r, const char *path, const remote_col_t *cols, size_t 
         goto out;
       }
     }
+    /* Cursors are ids, so strings; a number is taken as its digits. */
+    char num[32];
     const char *nx = json_string_value(next);
+    if (json_is_integer(next)) {
+      snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(next));
+      nx = num;
+    }
     if (nx == NULL || nx[0] == '\0') break;
     if (!r->all) {
-      fprintf(stderr, "(more: add --after %s, or --all)\n", nx);
+      char *hint = table_clean(nx, 0);
+      fprintf(stderr, "(more: add --after %s, or --all)\n", hint ? hint : "?");
+      free(hint);
       break;
     }
     /* A server that hands back the same cursor would loop forever. */
