@@ -6,7 +6,7 @@ RELEASE ?= build/release
 TESTDIR ?= build/test
 SECONDS ?= 300
 
-.PHONY: all build run test fuzz bench clean deps install
+.PHONY: all build run test fuzz bench clean deps install lint
 
 all: build
 
@@ -33,6 +33,10 @@ fuzz:
 bench: build
 	@scripts/deps.sh bench
 	@bench/http.sh $(RELEASE)/custos
+
+# clang-tidy over src/ with .clang-tidy; any finding fails.
+lint:
+	@scripts/lint.sh
 
 install: build
 	@cmake --install $(RELEASE)

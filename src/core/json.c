@@ -18,19 +18,16 @@ static bool only_whitespace(const unsigned char *s, size_t n) {
   return true;
 }
 
-/*
- * Returns true when brackets outside strings nest deeper than max_depth.
- * Inside a string every backslash consumes the next byte, so an escaped
- * quote (\") never ends the string and a literal "[" in a string never
- * counts. Malformed input may be misjudged here, but jansson rejects it
- * afterwards anyway, so the only promise is: well-formed JSON within the
- * limit always passes, and nothing deeper than the limit reaches jansson.
- */
-static bool nested_too_deep(const unsigned char *s, size_t n, int max_depth) {
+/* Malformed input may be misjudged here, but jansson rejects it afterwards
+ * anyway, so the only promise is: well-formed JSON within the limit always
+ * passes, and nothing deeper than the limit reaches jansson. */
+bool json_nesting_exceeds(const unsigned char *s, size_t n, int max_depth) {
   int depth = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = s[i];
     if (c == '"') {
+      /* Inside a string every backslash consumes the next byte, so \" never
+       * ends the string and a "[" in a string never counts. */
       for (i++; i < n && s[i] != '"'; i++)
         if (s[i] == '\\') i++;
       continue;
@@ -199,7 +196,7 @@ json_t *jbody_parse(const char *body, size_t len, const jbody_limits_t *lim, cer
     cerr_set(err, 400, CERR_INVALID_JSON, NULL, "request body is empty");
     return NULL;
   }
-  if (nested_too_deep(u, len, max_depth)) {
+  if (json_nesting_exceeds(u, len, max_depth)) {
     cerr_set(err, 400, CERR_INVALID_JSON, NULL, "JSON nested deeper than %d levels", max_depth);
     return NULL;
   }

@@ -41,6 +41,11 @@ typedef struct jbody_limits {
   size_t max_string; /* any decoded string value or member name, bytes */
 } jbody_limits_t;
 
+/* True when brackets outside JSON strings nest deeper than max_depth: a
+ * linear pre-scan, run before jansson (which recurses) sees deep input.
+ * Shared by every JSON parser of untrusted input (bodies, JOSE). */
+bool json_nesting_exceeds(const unsigned char *s, size_t n, int max_depth);
+
 /*
  * Parses `body` (len bytes, need not be NUL-terminated) as a JSON object.
  * `lim` may be NULL for all defaults.

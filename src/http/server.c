@@ -416,9 +416,9 @@ http_server_t *http_server_start(const http_server_opts_t *o, const router_t *ro
   s->o = *o;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned threads = o->threads > 0 ? (unsigned)o->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-  /* The pool holds the request head plus MHD's own buffers: give it room
-   * for our head limit so we, not MHD, usually answer 431 (with JSON). */
-  size_t pool = o->max_header_bytes * 2 + 16384;
+  /* The pool holds the request head plus MHD's own buffers: room for our
+   * head limit so we, not MHD, answer 431 (with JSON) for heads up to it. */
+  size_t pool = o->max_header_bytes + HTTP_POOL_SLACK;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (v6) flags |= MHD_USE_IPv6;
   struct MHD_OptionItem opts[] = {

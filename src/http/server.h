@@ -23,6 +23,11 @@
 #define HTTP_REQUEST_ID_MAX 65    /* 64 chars + NUL */
 #define HTTP_MAX_EXTRA_HEADERS 12
 #define HTTP_MAX_CONNECTIONS 4096
+/* libmicrohttpd zeroes each connection's memory pool on every request, so
+ * the pool is sized to the head limit plus room for MHD's own bookkeeping
+ * (header list, response head), not generously: every byte costs on every
+ * request. */
+#define HTTP_POOL_SLACK 4096
 #define HTTP_DISCARD_MAX ((size_t)16 << 20) /* bytes read past the body limit before hanging up */
 
 struct MHD_Connection;

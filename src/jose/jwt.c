@@ -1,0 +1,172 @@
+#include "jose/jwt.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "custos.h"
+#include "jose/jparse.h"
+#include "jose/jws.h"
+
+void jose_policy_init(jose_policy_t *p) {
+  memset(p, 0, sizeof *p);
+  p->leeway = JOSE_JWT_DEFAULT_LEEWAY;
+  p->require_exp = true;
+}
+
+/* RFC 8725 §3.1: the algorithm must be one this key may use. The JWK's own
+ * "alg" and the policy's list both narrow; with neither, nothing passes. */
+static bool alg_allowed(const jose_policy_t *p, const jose_jwk_t *k, jose_alg_t alg) {
+  if (!jose_jwk_fits(k, alg)) return false;
+  jose_alg_t own = jose_jwk_alg(k);
+  if (own && own != alg) return false;
+  if (!p->algs) return own != JOSE_ALG_UNSET;
+  for (size_t i = 0; i < p->nalgs; i++)
+    if (p->algs[i] == alg) return true;
+  return false;
+}
+
+/* RFC 7515 §4.1.9: "typ" is a media type, compared case-insensitively,
+ * and "application/" may be left off. */
+static const char *media_subtype(const char *s) {
+  return strncasecmp(s, "application/", 12) == 0 ? s + 12 : s;
+}
+
+static int check_typ(const jose_policy_t *p, const json_t *header) {
+  if (!p->typ) return CUSTOS_OK;
+  json_t *typ = json_object_get(header, "typ");
+  if (!typ) return CUSTOS_ECLAIM;
+  if (!json_is_string(typ)) return CUSTOS_EINVAL;
+  return strcasecmp(media_subtype(p->typ), media_subtype(json_string_value(typ))) == 0
+             ? CUSTOS_OK
+             : CUSTOS_ECLAIM;
+}
+
+/* Reads NumericDate claim `name`; *present false when absent. Non-integer
+ * values are allowed (RFC 7519 §2), compared as doubles: no overflow. */
+static int numeric_date(const json_t *claims, const char *name, bool *present, double *v) {
+  json_t *c = json_object_get(claims, name);
+  *present = c != NULL;
+  if (!c) return CUSTOS_OK;
+  if (!json_is_number(c)) return CUSTOS_EINVAL;
+  *v = json_number_value(c);
+  return CUSTOS_OK;
+}
+
+static int check_times(const jose_policy_t *p, const json_t *claims) {
+  double now = (double)(p->now ? p->now : (int64_t)time(NULL));
+  double leeway = p->leeway > 0 ? (double)p->leeway : 0;
+  bool has_exp, has_nbf, has_iat;
+  double exp = 0, nbf = 0, iat = 0;
+  int rc;
+  if ((rc = numeric_date(claims, "exp", &has_exp, &exp)) ||
+      (rc = numeric_date(claims, "nbf", &has_nbf, &nbf)) ||
+      (rc = numeric_date(claims, "iat", &has_iat, &iat)))
+    return rc;
+  if (has_exp && now - leeway >= exp) return CUSTOS_EEXPIRED;
+  if (!has_exp && p->require_exp) return CUSTOS_ECLAIM;
+  if (has_nbf && now + leeway < nbf) return CUSTOS_ENOTYET;
+  if (has_iat && iat > now + leeway) return CUSTOS_ENOTYET;
+  return CUSTOS_OK;
+}
+
+static int check_iss_aud(const jose_policy_t *p, const json_t *claims) {
+  if (p->iss) {
+    json_t *iss = json_object_get(claims, "iss");
+    if (!iss) return CUSTOS_ECLAIM;
+    if (!json_is_string(iss)) return CUSTOS_EINVAL;
+    if (strcmp(json_string_value(iss), p->iss) != 0) return CUSTOS_ECLAIM;
+  }
+  if (p->aud) {
+    json_t *aud = json_object_get(claims, "aud");
+    if (!aud) return CUSTOS_ECLAIM;
+    if (json_is_string(aud)) return strcmp(json_string_value(aud), p->aud) ? CUSTOS_ECLAIM : 0;
+    if (!json_is_array(aud)) return CUSTOS_EINVAL;
+    size_t i;
+    json_t *v;
+    bool found = false;
+    json_array_foreach(aud, i, v) {
+      if (!json_is_string(v)) return CUSTOS_EINVAL;
+      if (strcmp(json_string_value(v), p->aud) == 0) found = true;
+    }
+    return found ? CUSTOS_OK : CUSTOS_ECLAIM;
+  }
+  return CUSTOS_OK;
+}
+
+int jose_jwt_verify(const char *token, size_t len, const jose_jwks_t *keys,
+                    const jose_policy_t *policy, json_t **claims, json_t **header,
+                    const jose_jwk_t **key) {
+  jose_policy_t defaults;
+  jose_jws_t jws = {0};
+  const jose_jwk_t *k = NULL;
+  unsigned char *payload = NULL;
+  size_t plen = 0;
+  json_t *c = NULL;
+  int rc;
+  if (!token || !keys) return CUSTOS_EINVAL;
+  if (!policy) {
+    jose_policy_init(&defaults);
+    policy = &defaults;
+  }
+
+  if ((rc = jose_jws_parse(token, len, policy->max_token_bytes, policy->max_depth, &jws)))
+    goto out;
+  if ((rc = jose_jwks_select(keys, jws.alg, jws.kid, &k))) goto out;
+  rc = CUSTOS_EALG;
+  if (!alg_allowed(policy, k, jws.alg)) goto out;
+  if ((rc = jose_jws_verify(&jws, k))) goto out;
+
+  if ((rc = jose_jws_payload(&jws, &payload, &plen))) goto out;
+  if ((rc = jose_json_parse((const char *)payload, plen, policy->max_depth, &c))) goto out;
+  if ((rc = check_typ(policy, jws.header)) || (rc = check_times(policy, c)) ||
+      (rc = check_iss_aud(policy, c)))
+    goto out;
+
+  if (claims) *claims = json_incref(c);
+  if (header) *header = json_incref(jws.header);
+  if (key) *key = k;
+  rc = CUSTOS_OK;
+out:
+  json_decref(c);
+  free(payload);
+  jose_jws_cleanup(&jws);
+  return rc;
+}
+
+int jose_jwt_sign(const jose_jwk_t *key, jose_alg_t alg, const json_t *claims,
+                  const json_t *extra_header, char **out) {
+  json_t *h = NULL;
+  char *htext = NULL, *ctext = NULL;
+  int rc = CUSTOS_EINVAL;
+  if (!key || !json_is_object(claims) || !out) return CUSTOS_EINVAL;
+  if (extra_header && !json_is_object(extra_header)) return CUSTOS_EINVAL;
+  if (jose_jwk_alg(key) && jose_jwk_alg(key) != alg) return CUSTOS_EALG;
+  if (!jose_alg_name(alg)) return CUSTOS_EALG;
+
+  rc = CUSTOS_ENOMEM;
+  if (!(h = json_object()) || json_object_set_new(h, "alg", json_string(jose_alg_name(alg))) ||
+      json_object_set_new(h, "typ", json_string("JWT")))
+    goto out;
+  if (jose_jwk_kid(key) && json_object_set_new(h, "kid", json_string(jose_jwk_kid(key)))) goto out;
+  if (extra_header) {
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)extra_header, name, v) {
+      rc = CUSTOS_EINVAL;
+      if (!strcmp(name, "alg") || !strcmp(name, "crit")) goto out;
+      rc = CUSTOS_ENOMEM;
+      if (json_object_set(h, name, v)) goto out;
+    }
+  }
+  rc = CUSTOS_ENOMEM;
+  if (!(htext = json_dumps(h, JSON_COMPACT)) || !(ctext = json_dumps(claims, JSON_COMPACT)))
+    goto out;
+  rc = jose_jws_sign(key, alg, htext, strlen(htext), ctext, strlen(ctext), out, NULL);
+out:
+  free(htext);
+  free(ctext);
+  json_decref(h);
+  return rc;
+}
