@@ -110,7 +110,7 @@ static int create(remote_t *r, const remote_args_t *a) {
   if (prefix != NULL && json_object_set_new(body, "prefix", json_string(prefix)) != 0)
     goto bad_text;
   if (expires != NULL &&
-      json_object_set_new(body, "expires_at", json_integer((json_int_t)(time(NULL) + ttl))) != 0)
+      json_object_set_new(body, "expires_at", json_integer((json_int_t)time(NULL) + ttl)) != 0)
     goto bad_text;
   for (int i = 0; i < a->nopts; i++) {
     if (strcmp(a->opts[i].name, "scope") != 0) continue;

@@ -15,10 +15,12 @@
 static const char *const GLOBAL_FLAGS[] = {"json", "all", "help", NULL};
 static const char *const GLOBAL_VALUES[] = {"url", "limit", "after", NULL};
 
-static bool in_list(const char *const *list, const char *name, size_t len) {
+/* The entry of `list` (NULL-terminated, may be NULL) equal to the first
+ * len bytes of name, or NULL. */
+static const char *find(const char *const *list, const char *name, size_t len) {
   for (; list != NULL && *list != NULL; list++)
-    if (strlen(*list) == len && strncmp(*list, name, len) == 0) return true;
-  return false;
+    if (strlen(*list) == len && strncmp(*list, name, len) == 0) return *list;
+  return NULL;
 }
 
 /* Parses --limit's text: 1..REMOTE_MAX_LIMIT, digits only. */
@@ -75,7 +77,7 @@ int remote_parse(remote_args_t *a, int argc, char **argv, const char *const *val
     }
     const char *name = arg + 2, *eq = strchr(name, '=');
     size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-    if (in_list(GLOBAL_FLAGS, name, nlen)) {
+    if (find(GLOBAL_FLAGS, name, nlen)) {
       if (eq) {
         fprintf(stderr, "%s: --%.*s takes no value\n", prog, (int)nlen, name);
         return 2;
@@ -85,8 +87,10 @@ int remote_parse(remote_args_t *a, int argc, char **argv, const char *const *val
       else a->help = true;
       continue;
     }
-    bool global = in_list(GLOBAL_VALUES, name, nlen);
-    if (!global && !in_list(value_opts, name, nlen)) {
+    /* The list's own spelling is kept: NUL-terminated, for strcmp later. */
+    const char *global = find(GLOBAL_VALUES, name, nlen);
+    const char *canon = global ? global : find(value_opts, name, nlen);
+    if (canon == NULL) {
       if (nlen == 5 && strncmp(name, "token", 5) == 0)
         fprintf(stderr, "%s: there is no --token: set $%s (flags are visible in ps)\n", prog,
                 REMOTE_TOKEN_ENV);
@@ -102,16 +106,12 @@ int remote_parse(remote_args_t *a, int argc, char **argv, const char *const *val
       }
       v = argv[++i];
     }
-    /* Names are compared by length above; keep the canonical, NUL-terminated
-     * spelling from the list so later lookups can use strcmp. */
-    const char *const *list = global ? GLOBAL_VALUES : value_opts;
-    while (strlen(*list) != nlen || strncmp(*list, name, nlen) != 0) list++;
     if (global) {
-      if (set_global(a, prog, *list, v) != 0) return 2;
+      if (set_global(a, prog, canon, v) != 0) return 2;
       continue;
     }
     if (a->nopts == REMOTE_MAX_ARGS) goto too_many;
-    a->opts[a->nopts].name = *list;
+    a->opts[a->nopts].name = canon;
     a->opts[a->nopts].value = v;
     a->nopts++;
   }
@@ -140,7 +140,7 @@ int remote_check(const remote_args_t *a, const char *prog, int min_pos, int max_
     return 2;
   }
   for (int i = 0; i < a->nopts; i++)
-    if (!in_list(allowed, a->opts[i].name, strlen(a->opts[i].name))) {
+    if (!find(allowed, a->opts[i].name, strlen(a->opts[i].name))) {
       fprintf(stderr, "%s: --%s does not apply here\n", prog, a->opts[i].name);
       return 2;
     }
