@@ -23,6 +23,24 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
   return buf_append(b, p, len) == 0 ? len : 0;
 }
 
+/* Copies URL `in` to out with any userinfo ("user:pw@") shown as "***@",
+ * so a password given in --url never reaches a message. */
+static void redact(const char *in, char *out, size_t cap) {
+  const char *host = strstr(in, "://");
+  host = host ? host + 3 : in;
+  size_t hostlen = strcspn(host, "/?#");
+  const char *at = memchr(host, '@', hostlen);
+  /* The last '@' of the authority ends the userinfo. */
+  for (const char *p = at; p != NULL && p < host + hostlen;) {
+    at = p;
+    p = memchr(p + 1, '@', (size_t)(host + hostlen - p - 1));
+  }
+  if (at == NULL)
+    snprintf(out, cap, "%s", in);
+  else
+    snprintf(out, cap, "%.*s***%s", (int)(host - in), in, at);
+}
+
 /* Appends one "Name: value" line (copied) to the request headers. */
 static int add_header(client_t *c, const char *line) {
   struct curl_slist *h = curl_slist_append(c->headers, line);
@@ -46,6 +64,7 @@ int client_init(client_t *c, const char *base_url, const char *token) {
   while (n > 0 && base_url[n - 1] == '/') n--;
   memcpy(c->base, base_url, n);
   c->base[n] = '\0';
+  redact(c->base, c->shown, sizeof c->shown);
 
   if (!g_curl_ready) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return CUSTOS_ENOMEM;
@@ -167,7 +186,7 @@ int client_request(client_t *c, const char *method, const char *path, const json
     goto out;
   }
   if (cc != CURLE_OK) {
-    snprintf(c->error, sizeof c->error, "cannot reach %s (%s %s): %s", c->base, method, path,
+    snprintf(c->error, sizeof c->error, "cannot reach %s (%s %s): %s", c->shown, method, path,
              curl_err[0] ? curl_err : curl_easy_strerror(cc));
     rc = cc == CURLE_OUT_OF_MEMORY ? CUSTOS_ENOMEM : CUSTOS_EIO;
     goto out;

@@ -27,6 +27,7 @@ typedef struct client {
   CURL *curl;                   /* private; one handle, connections reused */
   struct curl_slist *headers;   /* private; request headers, token included */
   char base[CLIENT_MAX_URL];    /* base URL without trailing '/', NUL-terminated */
+  char shown[CLIENT_MAX_URL];   /* base for messages: a user:password@ becomes ***@ */
   char error[CLIENT_ERROR_MAX]; /* why the last call failed, for humans; "" if it did not */
 } client_t;
 

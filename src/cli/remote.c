@@ -188,7 +188,7 @@ static void print_error(const remote_t *r, const client_resp_t *resp) {
   const char *field = json_string_value(json_object_get(e, "field"));
   if (msg == NULL) {
     fprintf(stderr, "%s: HTTP %ld from %s, without a custos error message\n", r->prog,
-            resp->status, r->client.base);
+            resp->status, r->client.shown);
     return;
   }
   /* The server's words reach a terminal: clean them like table cells. */
@@ -222,7 +222,7 @@ int remote_call(remote_t *r, const char *method, const char *path, const json_t 
   }
   if (resp.json == NULL) {
     fprintf(stderr, "%s: HTTP %ld from %s, but the answer is not JSON\n", r->prog, resp.status,
-            r->client.base);
+            r->client.shown);
     return 1;
   }
   *out = resp.json;

@@ -288,6 +288,10 @@ test('unreachable URL: exit 1 naming the URL', async () => {
   r = cli(['account', 'list'], { CUSTOS_URL: url }); // from the environment too
   assert.equal(r.status, 1);
   assert.ok(r.stderr.includes(url), r.stderr);
+  r = cli(['account', 'list', '--url', url.replace('//', '//ops:hunter2@')]);
+  assert.equal(r.status, 1);
+  assert.ok(r.stderr.includes('cannot reach http://***@127.0.0.1:'), r.stderr);
+  assert.ok(!r.stderr.includes('hunter2'), 'a URL password reached stderr');
 });
 
 test('usage errors exit 2 with the command usage', () => {
