@@ -53,8 +53,9 @@ int client_init(client_t *c, const char *base_url, const char *token) {
   memset(c, 0, sizeof *c);
   size_t n = strlen(base_url);
   if (strncmp(base_url, "http://", 7) != 0 && strncmp(base_url, "https://", 8) != 0) {
+    redact(base_url, c->shown, sizeof c->shown);
     snprintf(c->error, sizeof c->error, "URL \"%.200s\" must start with http:// or https://",
-             base_url);
+             c->shown);
     return CUSTOS_EINVAL;
   }
   if (n >= sizeof c->base / 2) {
