@@ -11,8 +11,43 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "store/store.h"
+
+/* Audit filter variants: which conditions a query carries. Each variant is
+ * its own prepared statement, so every one gets a plan that can use its
+ * index (a generic "(? IS NULL OR col = ?)" plan cannot). */
+enum {
+  STORE_AQ_ACTION = 1u << 0, /* action = exact */
+  STORE_AQ_PREFIX = 1u << 1, /* action_lo <= action < action_hi */
+  STORE_AQ_TARGET = 1u << 2,
+  STORE_AQ_ACTOR = 1u << 3,
+  STORE_AQ_SINCE = 1u << 4,
+  STORE_AQ_VARIANTS = 1u << 5 /* number of masks */
+};
+
+/* A store_audit_filter_t after validation. Parameters bind in this order:
+ * after_id, action (or action_lo, action_hi), target, actor, since, limit,
+ * each only when its bit is set (after_id and limit always). */
+typedef struct store__audit_query {
+  unsigned mask;      /* STORE_AQ_* bits */
+  const char *action; /* exact action, or the prefix (= low bound) */
+  char action_hi[64]; /* prefix with its final '.' replaced by '/' */
+  const char *target;
+  const char *actor;
+  int64_t since;
+} store__audit_query_t;
+
+/* The SELECT for audit query variant `mask`, with placeholders "?N"
+ * (SQLite) or "$N" (PostgreSQL, with COLLATE "C" on action). */
+void store__audit_find_sql(unsigned mask, bool pg, char *buf, size_t cap);
+
+/* Lowercase hex of a key/token hash (64 chars + NUL), and back. */
+#define STORE_HASH_HEX_MAX (2 * STORE_KEY_HASH_LEN + 1)
+void store__hash_hex(const unsigned char hash[STORE_KEY_HASH_LEN], char out[STORE_HASH_HEX_MAX]);
+/* CUSTOS_OK, or CUSTOS_ESTORE when `hex` is not 64 lowercase hex chars. */
+int store__hash_unhex(const char *hex, unsigned char out[STORE_KEY_HASH_LEN]);
 
 typedef struct store_ops {
   const char *kind; /* "sqlite" | "postgres" */
@@ -37,6 +72,45 @@ typedef struct store_ops {
   int (*audit_append)(void *impl, const store_audit_t *ev);
   int (*audit_list)(void *impl, int64_t after_id, int limit,
                     store_audit_t *out, int *n_out);
+  /* `q` is normalised by store.c (see store__audit_query_t). */
+  int (*audit_find)(void *impl, const struct store__audit_query *q, int64_t after_id,
+                    int limit, store_audit_t *out, int *n_out);
+
+  /* `k` carries id, created_at and every input field; the backend inserts
+   * it only if the app exists and the environment belongs to the app's
+   * account (else CUSTOS_ENOTFOUND), and writes the app's account into
+   * k->account_id. */
+  int (*api_key_create)(void *impl, store_api_key_t *k);
+  int (*api_key_get)(void *impl, const char *id, store_api_key_t *out);
+  int (*api_key_get_by_hash)(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                             store_api_key_t *out);
+  int (*api_key_list)(void *impl, const char *app_id, const char *after_id, int limit,
+                      store_api_key_t *out, int *n_out);
+  int (*api_key_set_scopes)(void *impl, const char *id, const char *scopes);
+  /* Sets revoked_at = at where it is 0; CUSTOS_ENOTFOUND when no row. */
+  int (*api_key_revoke)(void *impl, const char *id, int64_t at);
+  /* One transaction: marks `old_id` rotated (grace_until, replaced_by =
+   * nk->id) if it is neither revoked nor rotated (else CUSTOS_EINVAL), and
+   * inserts nk (id, created_at, start, hash set; the rest copied from the
+   * old row). On success *nk is the stored new row. */
+  int (*api_key_rotate)(void *impl, const char *old_id, int64_t grace_until,
+                        store_api_key_t *nk);
+  /* `u` is sorted by id, ids unique and fitting; one transaction. */
+  int (*api_key_record_usage)(void *impl, const store_key_usage_t *u, int n);
+
+  int (*admin_token_create)(void *impl, const store_admin_token_t *t);
+  int (*admin_token_get_by_hash)(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                 store_admin_token_t *out);
+  int (*admin_token_count_active)(void *impl, int64_t *n_out);
+  int (*admin_token_revoke)(void *impl, const char *id, int64_t at);
+
+  /* Validated channel/payload. */
+  int (*notify)(void *impl, const char *channel, const char *payload);
+  /* Registers a listener; CUSTOS_ETOOBIG past STORE_LISTENERS_MAX. Failures
+   * of a listener's own connection after registration are added to
+   * *errors (the store's counter, which outlives the listener). */
+  int (*listen)(void *impl, const char *channel, store_notify_fn fn, void *ctx,
+                _Atomic uint64_t *errors);
 } store_ops_t;
 
 struct store {

@@ -90,8 +90,63 @@ static const char V1_PG[] =
     "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event"
     " FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();";
 
+/*
+ * Version 2: API keys, admin tokens, and indexes for audit queries.
+ *  - Key and token hashes are SHA-256 as 64 lowercase hex characters (TEXT
+ *    in both dialects: one encoding, readable in psql/sqlite3, and the
+ *    PostgreSQL text protocol needs no bytea escaping), unique.
+ *  - replaced_by is "" (not NULL) when the key was not rotated, as the
+ *    struct says; it is not a foreign key for that reason.
+ *  - audit_event gets (target, id), (actor, id) and (action, id) indexes
+ *    for store_audit_find(); on PostgreSQL the action index is COLLATE "C"
+ *    so a prefix filter ("key.") is a byte range the index can serve.
+ */
+#define V2_KEY_COLUMNS(ID)                                                              \
+  " kind TEXT NOT NULL,"                                                                \
+  " name TEXT NOT NULL,"                                                                \
+  " start TEXT NOT NULL,"                                                               \
+  " hash TEXT " ID " NOT NULL CHECK (length(hash) = 64),"                               \
+  " scopes TEXT NOT NULL,"                                                              \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " expires_at BIGINT NOT NULL DEFAULT 0,"                                              \
+  " revoked_at BIGINT NOT NULL DEFAULT 0,"                                              \
+  " grace_until BIGINT NOT NULL DEFAULT 0,"                                             \
+  " replaced_by TEXT " ID " NOT NULL DEFAULT '',"                                       \
+  " last_used_at BIGINT NOT NULL DEFAULT 0,"                                            \
+  " use_count BIGINT NOT NULL DEFAULT 0);"                                              \
+  "CREATE UNIQUE INDEX api_key_hash ON api_key(hash);"                                  \
+  "CREATE INDEX api_key_app ON api_key(app_id, id);"                                    \
+  "CREATE TABLE admin_token ("                                                          \
+  " id TEXT " ID " PRIMARY KEY,"                                                        \
+  " name TEXT NOT NULL,"                                                                \
+  " hash TEXT " ID " NOT NULL CHECK (length(hash) = 64),"                               \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " revoked_at BIGINT NOT NULL DEFAULT 0);"                                             \
+  "CREATE UNIQUE INDEX admin_token_hash ON admin_token(hash);"                          \
+  "CREATE INDEX audit_event_target ON audit_event(target, id);"                         \
+  "CREATE INDEX audit_event_actor ON audit_event(actor, id);"
+
+static const char V2_SQLITE[] =
+    "CREATE TABLE api_key ("
+    " id TEXT PRIMARY KEY,"
+    " app_id TEXT NOT NULL REFERENCES app(id),"
+    " account_id TEXT NOT NULL REFERENCES account(id),"
+    " environment_id TEXT NOT NULL REFERENCES environment(id),"
+    V2_KEY_COLUMNS("")
+    "CREATE INDEX audit_event_action ON audit_event(action, id);";
+
+static const char V2_PG[] =
+    "CREATE TABLE api_key ("
+    " id TEXT COLLATE \"C\" PRIMARY KEY,"
+    " app_id TEXT COLLATE \"C\" NOT NULL REFERENCES app(id),"
+    " account_id TEXT COLLATE \"C\" NOT NULL REFERENCES account(id),"
+    " environment_id TEXT COLLATE \"C\" NOT NULL REFERENCES environment(id),"
+    V2_KEY_COLUMNS("COLLATE \"C\"")
+    "CREATE INDEX audit_event_action ON audit_event((action COLLATE \"C\"), id);";
+
 static const migration_t MIGRATIONS[] = {
     {NULL, V1_SQLITE, V1_PG},
+    {NULL, V2_SQLITE, V2_PG},
 };
 
 int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }

@@ -13,17 +13,23 @@
  * Statements are prepared once per connection (PQprepare, named
  * "custos_<n>"), with text parameters; the prepared set is forgotten when a
  * connection is replaced.
+ *
+ * Listeners (store_listen) live in pg_listen.c, outside the pool.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "store/backend.h"
 #include "store/migrations.h"
+#include "store/pg.h"
 
 /* Key for pg_advisory_xact_lock while migrating: "custosMG" as bytes. */
 #define MIGRATE_LOCK_SQL "SELECT pg_advisory_xact_lock(7166468213474576711)"
@@ -44,8 +50,28 @@ enum {
   PS_APP_LIST_ACCOUNT,
   PS_AUDIT_INSERT,
   PS_AUDIT_LIST,
+  PS_KEY_INSERT,
+  PS_KEY_GET,
+  PS_KEY_GET_HASH,
+  PS_KEY_LIST,
+  PS_KEY_LIST_APP,
+  PS_KEY_SET_SCOPES,
+  PS_KEY_REVOKE,
+  PS_KEY_MARK_ROTATED,
+  PS_KEY_INSERT_ROTATED,
+  PS_KEY_USAGE,
+  PS_ADM_INSERT,
+  PS_ADM_GET_HASH,
+  PS_ADM_COUNT_ACTIVE,
+  PS_ADM_REVOKE,
+  PS_NOTIFY,
   PS_COUNT
 };
+
+#define KEY_COLS                                                                          \
+  "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
+#define ADM_COLS "id, name, hash, created_at, revoked_at"
 
 typedef struct query {
   const char *sql;
@@ -89,34 +115,71 @@ static const query_t Q[PS_COUNT] = {
     [PS_AUDIT_LIST] = {"SELECT id, at, actor, action, target, outcome, remote, request_id,"
                        " detail_json FROM audit_event WHERE id > $1 ORDER BY id LIMIT $2",
                        2, true},
+    /* The environment must belong to the app's account: the SELECT yields
+     * no row otherwise, and nothing is inserted. Parameters in a SELECT
+     * list have no type context, hence the casts. */
+    [PS_KEY_INSERT] = {"INSERT INTO api_key (id, app_id, account_id, environment_id, kind, name,"
+                       " start, hash, scopes, created_at, expires_at)"
+                       " SELECT $1::text, app.id, app.account_id, environment.id, $4::text,"
+                       " $5::text, $6::text, $7::text, $8::text, $9::bigint, $10::bigint"
+                       " FROM app JOIN environment ON environment.account_id = app.account_id"
+                       " WHERE app.id = $2 AND environment.id = $3 RETURNING account_id",
+                       10, false},
+    [PS_KEY_GET] = {"SELECT " KEY_COLS " FROM api_key WHERE id = $1", 1, true},
+    [PS_KEY_GET_HASH] = {"SELECT " KEY_COLS " FROM api_key WHERE hash = $1", 1, true},
+    [PS_KEY_LIST] = {"SELECT " KEY_COLS " FROM api_key WHERE id > $1 ORDER BY id LIMIT $2", 2,
+                     true},
+    [PS_KEY_LIST_APP] = {"SELECT " KEY_COLS " FROM api_key"
+                         " WHERE app_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                         3, true},
+    [PS_KEY_SET_SCOPES] = {"UPDATE api_key SET scopes = $2 WHERE id = $1", 2, false},
+    /* Matches the row even when already revoked, so the row count tells
+     * "found" from "not found" while the first revoked_at is kept. */
+    [PS_KEY_REVOKE] = {"UPDATE api_key SET revoked_at = CASE WHEN revoked_at = 0 THEN $2::bigint"
+                       " ELSE revoked_at END WHERE id = $1",
+                       2, false},
+    /* Under READ COMMITTED a concurrent rotation blocks on the row lock and
+     * then re-checks the WHERE clause against the committed row: one wins. */
+    [PS_KEY_MARK_ROTATED] = {"UPDATE api_key SET grace_until = $2, replaced_by = $3"
+                             " WHERE id = $1 AND revoked_at = 0 AND replaced_by = ''",
+                             3, false},
+    [PS_KEY_INSERT_ROTATED] = {"INSERT INTO api_key (id, app_id, account_id, environment_id,"
+                               " kind, name, start, hash, scopes, created_at, expires_at)"
+                               " SELECT $2::text, app_id, account_id, environment_id, kind, name,"
+                               " $3::text, $4::text, scopes, $5::bigint, expires_at"
+                               " FROM api_key WHERE id = $1 RETURNING " KEY_COLS,
+                               5, false},
+    [PS_KEY_USAGE] = {"UPDATE api_key SET use_count = CASE WHEN use_count >"
+                      " 9223372036854775807 - $2::bigint THEN 9223372036854775807"
+                      " ELSE use_count + $2::bigint END,"
+                      " last_used_at = GREATEST(last_used_at, $3::bigint) WHERE id = $1",
+                      3, false},
+    [PS_ADM_INSERT] = {"INSERT INTO admin_token (" ADM_COLS ") VALUES ($1, $2, $3, $4, 0)", 4,
+                       false},
+    [PS_ADM_GET_HASH] = {"SELECT " ADM_COLS " FROM admin_token WHERE hash = $1", 1, true},
+    [PS_ADM_COUNT_ACTIVE] = {"SELECT count(*) FROM admin_token WHERE revoked_at = 0", 0, true},
+    [PS_ADM_REVOKE] = {"UPDATE admin_token SET revoked_at = CASE WHEN revoked_at = 0"
+                       " THEN $2::bigint ELSE revoked_at END WHERE id = $1",
+                       2, false},
+    [PS_NOTIFY] = {"SELECT pg_notify($1, $2)", 2, false},
 };
 
 _Static_assert(PS_COUNT <= 64, "prepared-statement bitmap is 64 bits");
 
-typedef struct pconn {
-  PGconn *c;         /* NULL until first checkout or after a failure */
-  uint64_t prepared; /* bit n: statement n is prepared on c */
-  bool busy;         /* checked out; guarded by pg_t.mu */
-} pconn_t;
+_Static_assert(STORE_AQ_VARIANTS <= 32, "audit-find bitmap is 32 bits");
 
-typedef struct pg {
-  char *conninfo; /* the URL, owned; never logged */
-  pthread_mutex_t mu;
-  pthread_cond_t cv; /* signalled when a connection is returned */
-  pconn_t *conns;
-  int n;
-} pg_t;
+
 
 /* --- connections --------------------------------------------------------- */
 
-static void quiet_notice(void *arg, const char *msg) {
+void pg__quiet_notice(void *arg, const char *msg) {
   (void)arg;
   (void)msg;
 }
 
 /* Copies libpq's message into err, newlines folded. libpq does not echo
  * passwords in its messages. */
-static void pq_message(char *err, size_t errlen, const char *prefix, const char *msg) {
+void pg__message(char *err, size_t errlen, const char *prefix, const char *msg) {
   if (!err || !errlen) return;
   snprintf(err, errlen, "%s%s", prefix, msg ? msg : "unknown error");
   size_t n = strlen(err);
@@ -136,18 +199,19 @@ static int pconn_connect(pg_t *g, pconn_t *pc, char *err, size_t errlen) {
   if (pc->c) PQfinish(pc->c);
   pc->c = NULL;
   pc->prepared = 0;
+  pc->fprepared = 0;
   PGconn *c = PQconnectdbParams(kw, val, 1);
   if (!c) {
-    pq_message(err, errlen, "postgres: ", "out of memory");
+    pg__message(err, errlen, "postgres: ", "out of memory");
     return CUSTOS_ENOMEM;
   }
   if (PQstatus(c) != CONNECTION_OK) {
-    pq_message(err, errlen, "postgres: cannot connect: ", PQerrorMessage(c));
+    pg__message(err, errlen, "postgres: cannot connect: ", PQerrorMessage(c));
     store__scrub_url_secrets(err, errlen, g->conninfo);
     PQfinish(c);
     return CUSTOS_ESTORE;
   }
-  PQsetNoticeProcessor(c, quiet_notice, NULL);
+  PQsetNoticeProcessor(c, pg__quiet_notice, NULL);
   pc->c = c;
   return CUSTOS_OK;
 }
@@ -204,6 +268,7 @@ static void checkin(pg_t *g, pconn_t *pc) {
       PQfinish(pc->c);
       pc->c = NULL;
       pc->prepared = 0;
+      pc->fprepared = 0;
     }
   }
   pthread_mutex_lock(&g->mu);
@@ -215,6 +280,8 @@ static void checkin(pg_t *g, pconn_t *pc) {
 static void pg_close(void *impl) {
   pg_t *g = impl;
   if (!g) return;
+  pg__listeners_stop(g);
+  pthread_mutex_destroy(&g->lmu);
   for (int i = 0; i < g->n; i++)
     if (g->conns[i].c) PQfinish(g->conns[i].c);
   free(g->conns);
@@ -233,7 +300,7 @@ int store__pg_open(const char *conninfo, const store_opts_t *opts, void **impl_o
   /* A URL libpq cannot parse is the caller's mistake, not an outage. */
   PQconninfoOption *parsed = PQconninfoParse(conninfo, &perr);
   if (!parsed) {
-    pq_message(err, errlen, "invalid postgres URL: ", perr ? perr : "out of memory");
+    pg__message(err, errlen, "invalid postgres URL: ", perr ? perr : "out of memory");
     store__scrub_url_secrets(err, errlen, conninfo);
     PQfreemem(perr);
     return perr ? CUSTOS_EINVAL : CUSTOS_ENOMEM;
@@ -242,7 +309,9 @@ int store__pg_open(const char *conninfo, const store_opts_t *opts, void **impl_o
 
   pg_t *g = calloc(1, sizeof *g);
   if (!g) goto oom;
+  g->stop_rd = g->stop_wr = -1;
   pthread_mutex_init(&g->mu, NULL);
+  pthread_mutex_init(&g->lmu, NULL);
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&g->cv, &ca);
@@ -251,6 +320,14 @@ int store__pg_open(const char *conninfo, const store_opts_t *opts, void **impl_o
   g->conns = calloc((size_t)opts->pool_size, sizeof *g->conns);
   if (!g->conninfo || !g->conns) goto oom;
   g->n = opts->pool_size;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (err && errlen) snprintf(err, errlen, "postgres: pipe: %s", strerror(errno));
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  g->stop_rd = fds[0];
+  g->stop_wr = fds[1];
   if ((rc = pconn_connect(g, &g->conns[0], err, errlen))) goto fail;
   *impl_out = g;
   return CUSTOS_OK;
@@ -276,7 +353,7 @@ static int fail_rc(pconn_t *pc, PGresult *r, const char *what) {
   } else {
     const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char msg[512];
-    pq_message(msg, sizeof msg, "", m ? m : PQerrorMessage(pc->c));
+    pg__message(msg, sizeof msg, "", m ? m : PQerrorMessage(pc->c));
     log_msg(LOG_ERROR, "store: postgres: %s: %s%s%s", what, msg, state ? " sqlstate " : "",
             state ? state : "");
   }
@@ -284,7 +361,7 @@ static int fail_rc(pconn_t *pc, PGresult *r, const char *what) {
   return rc;
 }
 
-static bool result_ok(const PGresult *r) {
+bool pg__result_ok(const PGresult *r) {
   ExecStatusType st = PQresultStatus(r);
   return r && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
 }
@@ -292,7 +369,7 @@ static bool result_ok(const PGresult *r) {
 /* Runs fixed SQL (no parameters) through the simple protocol. */
 static int simple(pconn_t *pc, const char *sql, const char *what) {
   PGresult *r = PQexec(pc->c, sql);
-  if (!result_ok(r)) return fail_rc(pc, r, what);
+  if (!pg__result_ok(r)) return fail_rc(pc, r, what);
   PQclear(r);
   return CUSTOS_OK;
 }
@@ -305,12 +382,12 @@ static int run_once(pconn_t *pc, int id, const char *const *params, PGresult **r
   snprintf(name, sizeof name, "custos_%d", id);
   if (!(pc->prepared & (UINT64_C(1) << id))) {
     r = PQprepare(pc->c, name, Q[id].sql, Q[id].nparams, NULL);
-    if (!result_ok(r)) return fail_rc(pc, r, "prepare");
+    if (!pg__result_ok(r)) return fail_rc(pc, r, "prepare");
     PQclear(r);
     pc->prepared |= UINT64_C(1) << id;
   }
   r = PQexecPrepared(pc->c, name, Q[id].nparams, params, NULL, NULL, 0);
-  if (!result_ok(r)) return fail_rc(pc, r, Q[id].sql);
+  if (!pg__result_ok(r)) return fail_rc(pc, r, Q[id].sql);
   *res_out = r;
   return CUSTOS_OK;
 }
@@ -389,6 +466,39 @@ static int fn_audit(const PGresult *r, int i, void *o) {
   }
   return CUSTOS_OK;
 }
+
+static int fn_key(const PGresult *r, int i, void *o) {
+  store_api_key_t *k = o;
+  memset(k, 0, sizeof *k);
+  if (store__copy(k->id, sizeof k->id, PQgetvalue(r, i, 0)) ||
+      store__copy(k->app_id, sizeof k->app_id, PQgetvalue(r, i, 1)) ||
+      store__copy(k->account_id, sizeof k->account_id, PQgetvalue(r, i, 2)) ||
+      store__copy(k->environment_id, sizeof k->environment_id, PQgetvalue(r, i, 3)) ||
+      store__copy(k->kind, sizeof k->kind, PQgetvalue(r, i, 4)) ||
+      store__copy(k->name, sizeof k->name, PQgetvalue(r, i, 5)) ||
+      store__copy(k->start, sizeof k->start, PQgetvalue(r, i, 6)) ||
+      store__hash_unhex(PQgetvalue(r, i, 7), k->hash) ||
+      store__copy(k->scopes, sizeof k->scopes, PQgetvalue(r, i, 8)) ||
+      get_i64(r, i, 9, &k->created_at) || get_i64(r, i, 10, &k->expires_at) ||
+      get_i64(r, i, 11, &k->revoked_at) || get_i64(r, i, 12, &k->grace_until) ||
+      store__copy(k->replaced_by, sizeof k->replaced_by, PQgetvalue(r, i, 13)) ||
+      get_i64(r, i, 14, &k->last_used_at) || get_i64(r, i, 15, &k->use_count))
+    return CUSTOS_ESTORE;
+  return CUSTOS_OK;
+}
+
+static int fn_admin(const PGresult *r, int i, void *o) {
+  store_admin_token_t *t = o;
+  memset(t, 0, sizeof *t);
+  if (store__copy(t->id, sizeof t->id, PQgetvalue(r, i, 0)) ||
+      store__copy(t->name, sizeof t->name, PQgetvalue(r, i, 1)) ||
+      store__hash_unhex(PQgetvalue(r, i, 2), t->hash) || get_i64(r, i, 3, &t->created_at) ||
+      get_i64(r, i, 4, &t->revoked_at))
+    return CUSTOS_ESTORE;
+  return CUSTOS_OK;
+}
+
+static int fn_count(const PGresult *r, int i, void *o) { return get_i64(r, i, 0, o); }
 
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
 
@@ -642,6 +752,272 @@ static int pg_audit_list(void *impl, int64_t after, int limit, store_audit_t *ou
                    limit, false, n);
 }
 
+/* --- audit queries ------------------------------------------------------- */
+
+/* Like run(), for audit-find variant `mask` (prepared as "custos_f<mask>"). */
+static int run_find_once(pconn_t *pc, unsigned mask, int nparams, const char *const *params,
+                         PGresult **res_out) {
+  char name[24], sql[512];
+  PGresult *r;
+  snprintf(name, sizeof name, "custos_f%u", mask);
+  if (!(pc->fprepared & (UINT32_C(1) << mask))) {
+    store__audit_find_sql(mask, true, sql, sizeof sql);
+    r = PQprepare(pc->c, name, sql, nparams, NULL);
+    if (!pg__result_ok(r)) return fail_rc(pc, r, "prepare");
+    PQclear(r);
+    pc->fprepared |= UINT32_C(1) << mask;
+  }
+  r = PQexecPrepared(pc->c, name, nparams, params, NULL, NULL, 0);
+  if (!pg__result_ok(r)) return fail_rc(pc, r, "audit find");
+  *res_out = r;
+  return CUSTOS_OK;
+}
+
+static int pg_audit_find(void *impl, const store__audit_query_t *q, int64_t after, int limit,
+                         store_audit_t *out, int *n_out) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  char aft[24], lim[16], since[24], err[512];
+  const char *params[8];
+  int np = 0, rc, n = 0;
+
+  snprintf(aft, sizeof aft, "%lld", (long long)after);
+  snprintf(lim, sizeof lim, "%d", limit);
+  snprintf(since, sizeof since, "%lld", (long long)q->since);
+  params[np++] = aft;
+  if (q->mask & STORE_AQ_ACTION) params[np++] = q->action;
+  if (q->mask & STORE_AQ_PREFIX) params[np++] = q->action, params[np++] = q->action_hi;
+  if (q->mask & STORE_AQ_TARGET) params[np++] = q->target;
+  if (q->mask & STORE_AQ_ACTOR) params[np++] = q->actor;
+  if (q->mask & STORE_AQ_SINCE) params[np++] = since;
+  params[np++] = lim;
+
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = run_find_once(pc, q->mask, np, params, &r);
+  if (rc == CUSTOS_ESTORE && PQstatus(pc->c) == CONNECTION_BAD) { /* read-only: retry once */
+    if (pconn_connect(g, pc, err, sizeof err) == CUSTOS_OK)
+      rc = run_find_once(pc, q->mask, np, params, &r);
+    else
+      log_msg(LOG_ERROR, "store: %s", err);
+  }
+  if (rc) goto out;
+  int rows = PQntuples(r);
+  if (rows > limit) rows = limit;
+  for (; n < rows; n++)
+    if ((rc = fn_audit(r, n, &out[n]))) break;
+  if (rc == CUSTOS_OK) {
+    *n_out = n;
+  } else {
+    if (rc == CUSTOS_ESTORE) log_msg(LOG_ERROR, "store: postgres: malformed audit row");
+    for (int i = 0; i < n; i++) store_audit_cleanup(&out[i]);
+  }
+out:
+  PQclear(r);
+  checkin(g, pc);
+  return rc;
+}
+
+/* --- API keys ------------------------------------------------------------ */
+
+/* Runs write statement `id`; *rows gets the number of rows it affected. */
+static int exec_count(pg_t *g, pconn_t *pc, int id, const char *const *params, int64_t *rows) {
+  PGresult *r = NULL;
+  int rc = run(g, pc, id, params, &r);
+  if (rc == CUSTOS_OK && !store__parse_i64(PQcmdTuples(r), rows)) rc = CUSTOS_ESTORE;
+  PQclear(r);
+  return rc;
+}
+
+/* A one-statement UPDATE by id; CUSTOS_ENOTFOUND when no row matched. */
+static int update_one(pg_t *g, int id, const char *const *params) {
+  pconn_t *pc;
+  int64_t rows = 0;
+  int rc;
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_count(g, pc, id, params, &rows);
+  if (rc == CUSTOS_OK && rows == 0) rc = CUSTOS_ENOTFOUND;
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_api_key_create(void *impl, store_api_key_t *k) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  char at[24], exp[24], hex[STORE_HASH_HEX_MAX];
+  int rc;
+  snprintf(at, sizeof at, "%lld", (long long)k->created_at);
+  snprintf(exp, sizeof exp, "%lld", (long long)k->expires_at);
+  store__hash_hex(k->hash, hex);
+  const char *const params[] = {k->id,    k->app_id, k->environment_id, k->kind, k->name,
+                                k->start, hex,       k->scopes,         at,      exp};
+  if ((rc = checkout(g, &pc))) return rc;
+  if ((rc = run(g, pc, PS_KEY_INSERT, params, &r))) goto out;
+  if (PQntuples(r) == 0)
+    rc = CUSTOS_ENOTFOUND; /* no such app, or environment of another account */
+  else
+    rc = store__copy(k->account_id, sizeof k->account_id, PQgetvalue(r, 0, 0));
+out:
+  PQclear(r);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_api_key_get(void *impl, const char *id, store_api_key_t *out) {
+  const char *const params[] = {id};
+  return pg_select(impl, PS_KEY_GET, params, fn_key, NULL, out, sizeof *out, 1, true, NULL);
+}
+
+static int pg_api_key_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                  store_api_key_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  const char *const params[] = {hex};
+  return pg_select(impl, PS_KEY_GET_HASH, params, fn_key, NULL, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int pg_api_key_list(void *impl, const char *app_id, const char *after, int limit,
+                           store_api_key_t *out, int *n) {
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit);
+  if (app_id) {
+    const char *const params[] = {app_id, after, lim};
+    return pg_select(impl, PS_KEY_LIST_APP, params, fn_key, NULL, out, sizeof *out, limit,
+                     false, n);
+  }
+  const char *const params[] = {after, lim};
+  return pg_select(impl, PS_KEY_LIST, params, fn_key, NULL, out, sizeof *out, limit, false, n);
+}
+
+static int pg_api_key_set_scopes(void *impl, const char *id, const char *scopes) {
+  const char *const params[] = {id, scopes};
+  return update_one(impl, PS_KEY_SET_SCOPES, params);
+}
+
+static int pg_api_key_revoke(void *impl, const char *id, int64_t at) {
+  char v[24];
+  snprintf(v, sizeof v, "%lld", (long long)at);
+  const char *const params[] = {id, v};
+  return update_one(impl, PS_KEY_REVOKE, params);
+}
+
+static int pg_api_key_rotate(void *impl, const char *old_id, int64_t grace_until,
+                             store_api_key_t *nk) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  store_api_key_t row;
+  char grace[24], at[24], hex[STORE_HASH_HEX_MAX];
+  int64_t rows = 0;
+  int rc;
+  snprintf(grace, sizeof grace, "%lld", (long long)grace_until);
+  snprintf(at, sizeof at, "%lld", (long long)nk->created_at);
+  store__hash_hex(nk->hash, hex);
+  if ((rc = checkout(g, &pc))) return rc;
+  if ((rc = simple(pc, "BEGIN", "begin"))) goto out;
+  /* Mark first: the WHERE clause is the "neither revoked nor rotated"
+   * check, and the row lock it takes serialises rotations of this key. */
+  const char *const mark[] = {old_id, grace, nk->id};
+  if ((rc = exec_count(g, pc, PS_KEY_MARK_ROTATED, mark, &rows))) goto fail;
+  if (rows == 0) {
+    /* Absent, or revoked / already rotated: tell which. */
+    const char *const get[] = {old_id};
+    if ((rc = run(g, pc, PS_KEY_GET, get, &r))) goto fail;
+    rc = PQntuples(r) == 0 ? CUSTOS_ENOTFOUND : CUSTOS_EINVAL;
+    goto fail;
+  }
+  const char *const ins[] = {old_id, nk->id, nk->start, hex, at};
+  if ((rc = run(g, pc, PS_KEY_INSERT_ROTATED, ins, &r))) goto fail;
+  if (PQntuples(r) != 1 || fn_key(r, 0, &row)) {
+    log_msg(LOG_ERROR, "store: postgres: malformed row from rotation");
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if ((rc = simple(pc, "COMMIT", "commit"))) goto fail;
+  *nk = row;
+  goto out;
+fail:
+  PQclear(PQexec(pc->c, "ROLLBACK"));
+out:
+  PQclear(r);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_api_key_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char uses[24], last[24];
+  int rc;
+  if ((rc = checkout(g, &pc))) return rc;
+  if ((rc = simple(pc, "BEGIN", "begin"))) goto out;
+  for (int i = 0; i < n; i++) {
+    snprintf(uses, sizeof uses, "%lld", (long long)u[i].uses);
+    snprintf(last, sizeof last, "%lld", (long long)u[i].last_used_at);
+    const char *const params[] = {u[i].id, uses, last};
+    if ((rc = exec_write(g, pc, PS_KEY_USAGE, params))) goto fail;
+  }
+  if ((rc = simple(pc, "COMMIT", "commit"))) goto fail;
+  goto out;
+fail:
+  PQclear(PQexec(pc->c, "ROLLBACK"));
+out:
+  checkin(g, pc);
+  return rc;
+}
+
+/* --- admin tokens -------------------------------------------------------- */
+
+static int pg_admin_token_create(void *impl, const store_admin_token_t *t) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char at[24], hex[STORE_HASH_HEX_MAX];
+  int rc;
+  snprintf(at, sizeof at, "%lld", (long long)t->created_at);
+  store__hash_hex(t->hash, hex);
+  const char *const params[] = {t->id, t->name, hex, at};
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_write(g, pc, PS_ADM_INSERT, params);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_admin_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                      store_admin_token_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  const char *const params[] = {hex};
+  return pg_select(impl, PS_ADM_GET_HASH, params, fn_admin, NULL, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int pg_admin_token_count_active(void *impl, int64_t *n_out) {
+  return pg_select(impl, PS_ADM_COUNT_ACTIVE, NULL, fn_count, NULL, n_out, sizeof *n_out, 1,
+                   true, NULL);
+}
+
+static int pg_admin_token_revoke(void *impl, const char *id, int64_t at) {
+  char v[24];
+  snprintf(v, sizeof v, "%lld", (long long)at);
+  const char *const params[] = {id, v};
+  return update_one(impl, PS_ADM_REVOKE, params);
+}
+
+/* --- notifications ------------------------------------------------------- */
+
+static int pg_notify(void *impl, const char *channel, const char *payload) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  int rc;
+  const char *const params[] = {channel, payload};
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_write(g, pc, PS_NOTIFY, params);
+  checkin(g, pc);
+  return rc;
+}
+
 const store_ops_t store__pg_ops = {
     .kind = "postgres",
     .close = pg_close,
@@ -658,4 +1034,19 @@ const store_ops_t store__pg_ops = {
     .app_list = pg_app_list,
     .audit_append = pg_audit_append,
     .audit_list = pg_audit_list,
+    .audit_find = pg_audit_find,
+    .api_key_create = pg_api_key_create,
+    .api_key_get = pg_api_key_get,
+    .api_key_get_by_hash = pg_api_key_get_by_hash,
+    .api_key_list = pg_api_key_list,
+    .api_key_set_scopes = pg_api_key_set_scopes,
+    .api_key_revoke = pg_api_key_revoke,
+    .api_key_rotate = pg_api_key_rotate,
+    .api_key_record_usage = pg_api_key_record_usage,
+    .admin_token_create = pg_admin_token_create,
+    .admin_token_get_by_hash = pg_admin_token_get_by_hash,
+    .admin_token_count_active = pg_admin_token_count_active,
+    .admin_token_revoke = pg_admin_token_revoke,
+    .notify = pg_notify,
+    .listen = pg__listen,
 };

@@ -51,8 +51,27 @@ enum {
   ST_APP_LIST_ACCOUNT,
   ST_AUDIT_INSERT,
   ST_AUDIT_LIST,
+  ST_KEY_INSERT,
+  ST_KEY_GET,
+  ST_KEY_GET_HASH,
+  ST_KEY_LIST,
+  ST_KEY_LIST_APP,
+  ST_KEY_SET_SCOPES,
+  ST_KEY_REVOKE,
+  ST_KEY_MARK_ROTATED,
+  ST_KEY_INSERT_ROTATED,
+  ST_KEY_USAGE,
+  ST_ADM_INSERT,
+  ST_ADM_GET_HASH,
+  ST_ADM_COUNT_ACTIVE,
+  ST_ADM_REVOKE,
   ST_COUNT
 };
+
+#define KEY_COLS                                                                          \
+  "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
+#define ADM_COLS "id, name, hash, created_at, revoked_at"
 
 static const char *const SQL[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -82,12 +101,52 @@ static const char *const SQL[ST_COUNT] = {
                         " request_id, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_AUDIT_LIST] = "SELECT id, at, actor, action, target, outcome, remote, request_id,"
                       " detail_json FROM audit_event WHERE id > ?1 ORDER BY id LIMIT ?2",
+    /* The environment must belong to the app's account: the SELECT yields
+     * no row otherwise, and nothing is inserted. */
+    [ST_KEY_INSERT] =
+        "INSERT INTO api_key (id, app_id, account_id, environment_id, kind, name, start, hash,"
+        " scopes, created_at, expires_at)"
+        " SELECT ?1, app.id, app.account_id, environment.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+        " FROM app JOIN environment ON environment.account_id = app.account_id"
+        " WHERE app.id = ?2 AND environment.id = ?3 RETURNING account_id",
+    [ST_KEY_GET] = "SELECT " KEY_COLS " FROM api_key WHERE id = ?1",
+    [ST_KEY_GET_HASH] = "SELECT " KEY_COLS " FROM api_key WHERE hash = ?1",
+    [ST_KEY_LIST] = "SELECT " KEY_COLS " FROM api_key WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_KEY_LIST_APP] = "SELECT " KEY_COLS " FROM api_key"
+                        " WHERE app_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_KEY_SET_SCOPES] = "UPDATE api_key SET scopes = ?2 WHERE id = ?1",
+    /* Matches the row even when already revoked, so changes() tells
+     * "found" from "not found" while the first revoked_at is kept. */
+    [ST_KEY_REVOKE] = "UPDATE api_key SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
+                      " ELSE revoked_at END WHERE id = ?1",
+    [ST_KEY_MARK_ROTATED] = "UPDATE api_key SET grace_until = ?2, replaced_by = ?3"
+                            " WHERE id = ?1 AND revoked_at = 0 AND replaced_by = ''",
+    [ST_KEY_INSERT_ROTATED] =
+        "INSERT INTO api_key (id, app_id, account_id, environment_id, kind, name, start, hash,"
+        " scopes, created_at, expires_at)"
+        " SELECT ?2, app_id, account_id, environment_id, kind, name, ?3, ?4, scopes, ?5,"
+        " expires_at FROM api_key WHERE id = ?1 RETURNING " KEY_COLS,
+    [ST_KEY_USAGE] = "UPDATE api_key SET use_count = CASE WHEN use_count > 9223372036854775807 - ?2"
+                     " THEN 9223372036854775807 ELSE use_count + ?2 END,"
+                     " last_used_at = max(last_used_at, ?3) WHERE id = ?1",
+    [ST_ADM_INSERT] = "INSERT INTO admin_token (" ADM_COLS ") VALUES (?1, ?2, ?3, ?4, 0)",
+    [ST_ADM_GET_HASH] = "SELECT " ADM_COLS " FROM admin_token WHERE hash = ?1",
+    [ST_ADM_COUNT_ACTIVE] = "SELECT count(*) FROM admin_token WHERE revoked_at = 0",
+    [ST_ADM_REVOKE] = "UPDATE admin_token SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
+                      " ELSE revoked_at END WHERE id = ?1",
 };
 
 typedef struct conn {
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT]; /* prepared lazily, kept until close */
+  sqlite3_stmt *find[STORE_AQ_VARIANTS]; /* audit_find variants, likewise */
 } conn_t;
+
+typedef struct listener {
+  char channel[STORE_CHANNEL_LEN_MAX + 1];
+  store_notify_fn fn;
+  void *ctx;
+} listener_t;
 
 typedef struct sq {
   pthread_mutex_t wmu; /* guards writer */
@@ -98,12 +157,16 @@ typedef struct sq {
   int nreaders;
   int *free_idx; /* stack of free reader indexes */
   int nfree;
+  pthread_mutex_t lmu; /* guards listeners/nlisteners; never held while calling out */
+  listener_t listeners[STORE_LISTENERS_MAX];
+  int nlisteners;
 } sq_t;
 
 /* --- connections --------------------------------------------------------- */
 
 static void conn_close(conn_t *c) {
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  for (unsigned i = 0; i < STORE_AQ_VARIANTS; i++) sqlite3_finalize(c->find[i]);
   sqlite3_close(c->db); /* NULL ok */
   memset(c, 0, sizeof *c);
 }
@@ -251,6 +314,7 @@ static void sq_close(void *impl) {
   free(q->readers);
   free(q->free_idx);
   pthread_cond_destroy(&q->rcv);
+  pthread_mutex_destroy(&q->lmu);
   pthread_mutex_destroy(&q->rmu);
   pthread_mutex_destroy(&q->wmu);
   free(q);
@@ -268,6 +332,7 @@ int store__sqlite_open(const char *path, const store_opts_t *opts, void **impl_o
   if (!q) goto oom;
   pthread_mutex_init(&q->wmu, NULL);
   pthread_mutex_init(&q->rmu, NULL);
+  pthread_mutex_init(&q->lmu, NULL);
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&q->rcv, &ca);
@@ -464,6 +529,39 @@ typedef int (*row_fn)(sqlite3_stmt *st, void *out);
 /* Frees what a decoded row owns; NULL for rows that own nothing. */
 typedef void (*row_cleanup_fn)(void *row);
 
+static int row_key(sqlite3_stmt *st, store_api_key_t *k) {
+  memset(k, 0, sizeof *k);
+  if (store__copy(k->id, sizeof k->id, col_text(st, 0)) ||
+      store__copy(k->app_id, sizeof k->app_id, col_text(st, 1)) ||
+      store__copy(k->account_id, sizeof k->account_id, col_text(st, 2)) ||
+      store__copy(k->environment_id, sizeof k->environment_id, col_text(st, 3)) ||
+      store__copy(k->kind, sizeof k->kind, col_text(st, 4)) ||
+      store__copy(k->name, sizeof k->name, col_text(st, 5)) ||
+      store__copy(k->start, sizeof k->start, col_text(st, 6)) ||
+      store__hash_unhex(col_text(st, 7), k->hash) ||
+      store__copy(k->scopes, sizeof k->scopes, col_text(st, 8)) ||
+      store__copy(k->replaced_by, sizeof k->replaced_by, col_text(st, 13)))
+    return CUSTOS_ESTORE;
+  k->created_at = sqlite3_column_int64(st, 9);
+  k->expires_at = sqlite3_column_int64(st, 10);
+  k->revoked_at = sqlite3_column_int64(st, 11);
+  k->grace_until = sqlite3_column_int64(st, 12);
+  k->last_used_at = sqlite3_column_int64(st, 14);
+  k->use_count = sqlite3_column_int64(st, 15);
+  return CUSTOS_OK;
+}
+
+static int row_admin(sqlite3_stmt *st, store_admin_token_t *t) {
+  memset(t, 0, sizeof *t);
+  if (store__copy(t->id, sizeof t->id, col_text(st, 0)) ||
+      store__copy(t->name, sizeof t->name, col_text(st, 1)) ||
+      store__hash_unhex(col_text(st, 2), t->hash))
+    return CUSTOS_ESTORE;
+  t->created_at = sqlite3_column_int64(st, 3);
+  t->revoked_at = sqlite3_column_int64(st, 4);
+  return CUSTOS_OK;
+}
+
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
 
 /*
@@ -492,6 +590,8 @@ static int fn_account(sqlite3_stmt *st, void *o) { return row_account(st, o); }
 static int fn_env(sqlite3_stmt *st, void *o) { return row_env(st, o); }
 static int fn_app(sqlite3_stmt *st, void *o) { return row_app(st, o); }
 static int fn_audit(sqlite3_stmt *st, void *o) { return row_audit(st, o); }
+static int fn_key(sqlite3_stmt *st, void *o) { return row_key(st, o); }
+static int fn_admin(sqlite3_stmt *st, void *o) { return row_admin(st, o); }
 
 /* --- writes -------------------------------------------------------------- */
 
@@ -667,6 +767,316 @@ static int sq_audit_list(void *impl, int64_t after, int limit, store_audit_t *ou
                    limit, false, n);
 }
 
+/* --- audit queries ------------------------------------------------------- */
+
+static sqlite3_stmt *find_stmt(conn_t *c, unsigned mask) {
+  char sql[512];
+  if (!c->find[mask]) {
+    store__audit_find_sql(mask, false, sql, sizeof sql);
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->find[mask], NULL) !=
+        SQLITE_OK) {
+      log_msg(LOG_ERROR, "store: sqlite: prepare: %s", sqlite3_errmsg(c->db));
+      c->find[mask] = NULL;
+    }
+  }
+  return c->find[mask];
+}
+
+static int sq_audit_find(void *impl, const store__audit_query_t *aq, int64_t after, int limit,
+                         store_audit_t *out, int *n) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, i = 1;
+  bool bad;
+  if ((rc = reader_get(q, &c))) return rc;
+  if (!(st = find_stmt(c, aq->mask))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  bad = sqlite3_bind_int64(st, i++, after) != SQLITE_OK;
+  if (aq->mask & STORE_AQ_ACTION) bad = bad || bind_text(st, i++, aq->action);
+  if (aq->mask & STORE_AQ_PREFIX)
+    bad = bad || bind_text(st, i++, aq->action) || bind_text(st, i++, aq->action_hi);
+  if (aq->mask & STORE_AQ_TARGET) bad = bad || bind_text(st, i++, aq->target);
+  if (aq->mask & STORE_AQ_ACTOR) bad = bad || bind_text(st, i++, aq->actor);
+  if (aq->mask & STORE_AQ_SINCE) bad = bad || sqlite3_bind_int64(st, i++, aq->since) != SQLITE_OK;
+  bad = bad || sqlite3_bind_int(st, i++, limit) != SQLITE_OK;
+  if (bad) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = fetch(c, st, fn_audit, cleanup_audit, out, sizeof *out, limit, false, n);
+out:
+  reader_put(q, c);
+  return rc;
+}
+
+/* --- API keys ------------------------------------------------------------ */
+
+static int bind_hash(sqlite3_stmt *st, int i, const unsigned char hash[STORE_KEY_HASH_LEN]) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  return sqlite3_bind_text(st, i, hex, -1, SQLITE_TRANSIENT) == SQLITE_OK ? CUSTOS_OK
+                                                                         : CUSTOS_ESTORE;
+}
+
+static int sq_api_key_create(void *impl, store_api_key_t *k) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_KEY_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, k->id) || bind_text(st, 2, k->app_id) ||
+      bind_text(st, 3, k->environment_id) || bind_text(st, 4, k->kind) ||
+      bind_text(st, 5, k->name) || bind_text(st, 6, k->start) || bind_hash(st, 7, k->hash) ||
+      bind_text(st, 8, k->scopes) || sqlite3_bind_int64(st, 9, k->created_at) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 10, k->expires_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  /* With RETURNING, the first step runs the whole insert. */
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    rc = store__copy(k->account_id, sizeof k->account_id, col_text(st, 0));
+  } else if (src == SQLITE_DONE) {
+    rc = CUSTOS_ENOTFOUND; /* no such app, or environment of another account */
+  } else {
+    rc = fail_rc(c, src, "insert api_key");
+  }
+  stmt_done(st);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_api_key_get(void *impl, const char *id, store_api_key_t *out) {
+  return sq_select(impl, ST_KEY_GET, id, NULL, false, 0, fn_key, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int sq_api_key_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                  store_api_key_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  return sq_select(impl, ST_KEY_GET_HASH, hex, NULL, false, 0, fn_key, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int sq_api_key_list(void *impl, const char *app_id, const char *after, int limit,
+                           store_api_key_t *out, int *n) {
+  if (app_id)
+    return sq_select(impl, ST_KEY_LIST_APP, app_id, after, false, 0, fn_key, out, sizeof *out,
+                     limit, false, n);
+  return sq_select(impl, ST_KEY_LIST, after, NULL, false, 0, fn_key, out, sizeof *out, limit,
+                   false, n);
+}
+
+/* Runs an UPDATE bound as (?1 id, ?2 text or int) on the writer;
+ * CUSTOS_ENOTFOUND when it matched no row. */
+static int update_one(sq_t *q, int id, const char *key_id, const char *text, int64_t iv) {
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, id))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, key_id) ||
+      (text ? bind_text(st, 2, text) : sqlite3_bind_int64(st, 2, iv) != SQLITE_OK)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if ((rc = insert(c, st, SQL[id])) == CUSTOS_OK && sqlite3_changes(c->db) == 0)
+    rc = CUSTOS_ENOTFOUND;
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_api_key_set_scopes(void *impl, const char *id, const char *scopes) {
+  return update_one(impl, ST_KEY_SET_SCOPES, id, scopes, 0);
+}
+
+static int sq_api_key_revoke(void *impl, const char *id, int64_t at) {
+  return update_one(impl, ST_KEY_REVOKE, id, NULL, at);
+}
+
+static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until,
+                             store_api_key_t *nk) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  store_api_key_t row;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
+  /* Mark first: the WHERE clause is the "neither revoked nor rotated"
+   * check, so it cannot go stale before the insert. */
+  if (!(st = stmt(c, ST_KEY_MARK_ROTATED))) {
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if (bind_text(st, 1, old_id) || sqlite3_bind_int64(st, 2, grace_until) != SQLITE_OK ||
+      bind_text(st, 3, nk->id)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if ((rc = insert(c, st, "rotate api_key"))) goto fail;
+  if (sqlite3_changes(c->db) == 0) {
+    /* Absent, or revoked / already rotated: tell which. */
+    if (!(st = stmt(c, ST_KEY_GET)) || bind_text(st, 1, old_id)) {
+      stmt_done(st);
+      rc = CUSTOS_ESTORE;
+      goto fail;
+    }
+    rc = fetch(c, st, fn_key, NULL, &row, sizeof row, 1, true, NULL);
+    if (rc == CUSTOS_OK) rc = CUSTOS_EINVAL;
+    goto fail;
+  }
+  if (!(st = stmt(c, ST_KEY_INSERT_ROTATED))) {
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if (bind_text(st, 1, old_id) || bind_text(st, 2, nk->id) || bind_text(st, 3, nk->start) ||
+      bind_hash(st, 4, nk->hash) || sqlite3_bind_int64(st, 5, nk->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  src = sqlite3_step(st);
+  rc = src == SQLITE_ROW ? row_key(st, &row) : fail_rc(c, src, "insert rotated api_key");
+  stmt_done(st);
+  if (rc) goto fail;
+  if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
+  *nk = row;
+  goto out;
+fail:
+  rollback(c);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
+  for (int i = 0; i < n; i++) {
+    if (!(st = stmt(c, ST_KEY_USAGE))) {
+      rc = CUSTOS_ESTORE;
+      goto fail;
+    }
+    if (bind_text(st, 1, u[i].id) || sqlite3_bind_int64(st, 2, u[i].uses) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 3, u[i].last_used_at) != SQLITE_OK) {
+      stmt_done(st);
+      rc = CUSTOS_ESTORE;
+      goto fail;
+    }
+    if ((rc = insert(c, st, "record api_key usage"))) goto fail;
+  }
+  if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
+  goto out;
+fail:
+  rollback(c);
+out:
+  writer_put(q);
+  return rc;
+}
+
+/* --- admin tokens -------------------------------------------------------- */
+
+static int sq_admin_token_create(void *impl, const store_admin_token_t *t) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_ADM_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, t->id) || bind_text(st, 2, t->name) || bind_hash(st, 3, t->hash) ||
+      sqlite3_bind_int64(st, 4, t->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = insert(c, st, "insert admin_token");
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_admin_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                      store_admin_token_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  return sq_select(impl, ST_ADM_GET_HASH, hex, NULL, false, 0, fn_admin, out, sizeof *out, 1,
+                   true, NULL);
+}
+
+static int fn_count(sqlite3_stmt *st, void *o) {
+  *(int64_t *)o = sqlite3_column_int64(st, 0);
+  return CUSTOS_OK;
+}
+
+static int sq_admin_token_count_active(void *impl, int64_t *n_out) {
+  return sq_select(impl, ST_ADM_COUNT_ACTIVE, NULL, NULL, false, 0, fn_count, n_out,
+                   sizeof *n_out, 1, true, NULL);
+}
+
+static int sq_admin_token_revoke(void *impl, const char *id, int64_t at) {
+  return update_one(impl, ST_ADM_REVOKE, id, NULL, at);
+}
+
+/* --- notifications ------------------------------------------------------- */
+
+/* One node: deliver to this store's listeners on the caller's thread. The
+ * matching entries are copied under lmu and called after releasing it, so
+ * a listener may itself notify or listen without deadlocking. */
+static int sq_notify(void *impl, const char *channel, const char *payload) {
+  sq_t *q = impl;
+  listener_t hit[STORE_LISTENERS_MAX];
+  int n = 0;
+  pthread_mutex_lock(&q->lmu);
+  for (int i = 0; i < q->nlisteners; i++)
+    if (strcmp(q->listeners[i].channel, channel) == 0) hit[n++] = q->listeners[i];
+  pthread_mutex_unlock(&q->lmu);
+  for (int i = 0; i < n; i++) hit[i].fn(hit[i].ctx, channel, payload);
+  return CUSTOS_OK;
+}
+
+static int sq_listen(void *impl, const char *channel, store_notify_fn fn, void *ctx,
+                     _Atomic uint64_t *errors) {
+  sq_t *q = impl;
+  int rc = CUSTOS_OK;
+  (void)errors; /* nothing can fail after registration */
+  pthread_mutex_lock(&q->lmu);
+  if (q->nlisteners == STORE_LISTENERS_MAX) {
+    rc = CUSTOS_ETOOBIG;
+  } else {
+    listener_t *l = &q->listeners[q->nlisteners++];
+    snprintf(l->channel, sizeof l->channel, "%s", channel);
+    l->fn = fn;
+    l->ctx = ctx;
+  }
+  pthread_mutex_unlock(&q->lmu);
+  return rc;
+}
+
 const store_ops_t store__sqlite_ops = {
     .kind = "sqlite",
     .close = sq_close,
@@ -683,4 +1093,19 @@ const store_ops_t store__sqlite_ops = {
     .app_list = sq_app_list,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
+    .audit_find = sq_audit_find,
+    .api_key_create = sq_api_key_create,
+    .api_key_get = sq_api_key_get,
+    .api_key_get_by_hash = sq_api_key_get_by_hash,
+    .api_key_list = sq_api_key_list,
+    .api_key_set_scopes = sq_api_key_set_scopes,
+    .api_key_revoke = sq_api_key_revoke,
+    .api_key_rotate = sq_api_key_rotate,
+    .api_key_record_usage = sq_api_key_record_usage,
+    .admin_token_create = sq_admin_token_create,
+    .admin_token_get_by_hash = sq_admin_token_get_by_hash,
+    .admin_token_count_active = sq_admin_token_count_active,
+    .admin_token_revoke = sq_admin_token_revoke,
+    .notify = sq_notify,
+    .listen = sq_listen,
 };

@@ -118,9 +118,20 @@ static bool profile_valid(const char *p) {
   return true;
 }
 
-/* An id we could have issued fits RAND_ID_MAX; anything longer cannot
- * match a row. */
-static bool id_fits(const char *id) { return id && strnlen(id, RAND_ID_MAX) < RAND_ID_MAX; }
+/* An id we could have issued ("<prefix>_<base62>") fits RAND_ID_MAX and
+ * uses only [A-Za-z0-9_]; anything else cannot match a row, and must not
+ * reach the database (invalid UTF-8 is an error there, not a miss). */
+static bool id_fits(const char *id) {
+  if (!id) return false;
+  size_t n = strnlen(id, RAND_ID_MAX);
+  if (n >= RAND_ID_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = id[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  }
+  return true;
+}
 
 static bool limit_valid(int limit) { return limit >= 1 && limit <= STORE_LIST_MAX; }
 
@@ -524,4 +535,341 @@ void store_audit_cleanup(store_audit_t *ev) {
   if (!ev) return;
   free(ev->detail_json);
   ev->detail_json = NULL;
+}
+
+/* --- hashes ---------------------------------------------------------------- */
+
+void store__hash_hex(const unsigned char hash[STORE_KEY_HASH_LEN], char out[STORE_HASH_HEX_MAX]) {
+  static const char HEX[] = "0123456789abcdef";
+  for (int i = 0; i < STORE_KEY_HASH_LEN; i++) {
+    out[2 * i] = HEX[hash[i] >> 4];
+    out[2 * i + 1] = HEX[hash[i] & 15];
+  }
+  out[2 * STORE_KEY_HASH_LEN] = '\0';
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+int store__hash_unhex(const char *hex, unsigned char out[STORE_KEY_HASH_LEN]) {
+  unsigned char tmp[STORE_KEY_HASH_LEN];
+  if (strlen(hex) != 2 * STORE_KEY_HASH_LEN) return CUSTOS_ESTORE;
+  for (int i = 0; i < STORE_KEY_HASH_LEN; i++) {
+    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return CUSTOS_ESTORE;
+    tmp[i] = (unsigned char)(hi << 4 | lo);
+  }
+  memcpy(out, tmp, sizeof tmp);
+  return CUSTOS_OK;
+}
+
+/* --- API keys ------------------------------------------------------------ */
+
+/* 1..max bytes, each accepted by `ok`. */
+static bool chars_valid(const char *s, size_t min, size_t max, bool (*ok)(char)) {
+  size_t n = strnlen(s, max + 1);
+  if (n < min || n > max) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!ok(s[i])) return false;
+  return true;
+}
+
+static bool kind_char(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+static bool start_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+static bool scope_char(char c) {
+  return start_char(c) || c == ':' || c == '.' || c == '-';
+}
+
+/* "" or names of scope_char separated by single spaces, fitting
+ * STORE_SCOPES_MAX with its NUL. */
+static bool scopes_valid(const char *s) {
+  if (!s) return false;
+  size_t n = strnlen(s, STORE_SCOPES_MAX);
+  if (n >= STORE_SCOPES_MAX) return false;
+  bool at_start = true; /* of a name */
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == ' ') {
+      if (at_start) return false; /* leading or double space */
+      at_start = true;
+    } else if (scope_char(s[i])) {
+      at_start = false;
+    } else {
+      return false;
+    }
+  }
+  return n == 0 || !at_start; /* no trailing space */
+}
+
+/* The caller-filled input fields of a key (see store_api_key_create). */
+static bool key_input_valid(const store_api_key_t *k) {
+  if (!field_terminated(k->kind, sizeof k->kind) ||
+      !field_terminated(k->name, sizeof k->name) ||
+      !field_terminated(k->start, sizeof k->start) ||
+      !field_terminated(k->scopes, sizeof k->scopes))
+    return false;
+  size_t nlen = strlen(k->name);
+  return chars_valid(k->kind, 1, STORE_KEY_KIND_MAX - 1, kind_char) &&
+         chars_valid(k->start, 4, STORE_KEY_START_MAX - 1, start_char) &&
+         nlen <= STORE_NAME_LEN_MAX && utf8_valid((const unsigned char *)k->name, nlen) &&
+         scopes_valid(k->scopes) && k->expires_at >= 0;
+}
+
+int store_api_key_create(store_t *s, store_api_key_t *k) {
+  store_api_key_t c;
+  int rc;
+  if (!k || !field_terminated(k->app_id, sizeof k->app_id) ||
+      !field_terminated(k->environment_id, sizeof k->environment_id) || !key_input_valid(k))
+    return CUSTOS_EINVAL;
+  if (!id_fits(k->app_id) || !id_fits(k->environment_id)) return CUSTOS_ENOTFOUND;
+  memset(&c, 0, sizeof c);
+  if ((rc = rand_id(c.id, "key"))) return rc;
+  /* String by string, so the output is zero-filled past each NUL exactly
+   * as a later get returns it. */
+  memcpy(c.app_id, k->app_id, strlen(k->app_id) + 1);
+  memcpy(c.environment_id, k->environment_id, strlen(k->environment_id) + 1);
+  memcpy(c.kind, k->kind, strlen(k->kind) + 1);
+  memcpy(c.name, k->name, strlen(k->name) + 1);
+  memcpy(c.start, k->start, strlen(k->start) + 1);
+  memcpy(c.hash, k->hash, sizeof c.hash);
+  memcpy(c.scopes, k->scopes, strlen(k->scopes) + 1);
+  c.expires_at = k->expires_at;
+  c.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->api_key_create(s->impl, &c));
+  if (rc == CUSTOS_OK) *k = c;
+  return rc;
+}
+
+int store_api_key_get(store_t *s, const char *id, store_api_key_t *out) {
+  store_api_key_t k;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->api_key_get(s->impl, id, &k));
+  if (rc == CUSTOS_OK) *out = k;
+  return rc;
+}
+
+int store_api_key_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                              store_api_key_t *out) {
+  store_api_key_t k;
+  if (!out || !hash) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->api_key_get_by_hash(s->impl, hash, &k));
+  if (rc == CUSTOS_OK) *out = k;
+  return rc;
+}
+
+int store_api_key_list(store_t *s, const char *app_id, const char *after_id, int limit,
+                       store_api_key_t *out, int *n_out) {
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  if (app_id && !id_fits(app_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  int rc = counted(s, s->ops->api_key_list(s->impl, app_id, after_id ? after_id : "", limit,
+                                           out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+int store_api_key_set_scopes(store_t *s, const char *id, const char *scopes) {
+  if (!id || !scopes_valid(scopes)) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->api_key_set_scopes(s->impl, id, scopes));
+}
+
+int store_api_key_revoke(store_t *s, const char *id, int64_t at) {
+  if (!id || at <= 0) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->api_key_revoke(s->impl, id, at));
+}
+
+int store_api_key_rotate(store_t *s, const char *old_id, int64_t grace_until,
+                         store_api_key_t *new_key) {
+  store_api_key_t c;
+  int rc;
+  if (!old_id || !new_key || grace_until <= 0) return CUSTOS_EINVAL;
+  if (!field_terminated(new_key->start, sizeof new_key->start) ||
+      !chars_valid(new_key->start, 4, STORE_KEY_START_MAX - 1, start_char))
+    return CUSTOS_EINVAL;
+  if (!id_fits(old_id)) return CUSTOS_ENOTFOUND;
+  memset(&c, 0, sizeof c);
+  if ((rc = rand_id(c.id, "key"))) return rc;
+  memcpy(c.start, new_key->start, strlen(new_key->start) + 1);
+  memcpy(c.hash, new_key->hash, sizeof c.hash);
+  c.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->api_key_rotate(s->impl, old_id, grace_until, &c));
+  if (rc == CUSTOS_OK) *new_key = c;
+  return rc;
+}
+
+static int usage_cmp(const void *a, const void *b) {
+  return strcmp(((const store_key_usage_t *)a)->id, ((const store_key_usage_t *)b)->id);
+}
+
+/* a + b for non-negative counts, saturating at INT64_MAX. */
+static int64_t add_sat(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+
+int store_api_key_record_usage(store_t *s, const store_key_usage_t *u, int n) {
+  store_key_usage_t *v;
+  int m = 0, rc;
+  if (n < 0 || (n > 0 && !u)) return CUSTOS_EINVAL;
+  for (int i = 0; i < n; i++)
+    if (!field_terminated(u[i].id, sizeof u[i].id) || u[i].uses < 0 || u[i].last_used_at < 0)
+      return CUSTOS_EINVAL;
+  if (n == 0) return CUSTOS_OK;
+  /* Sorted and merged: each row is written once, and every node locks rows
+   * in the same order, so concurrent batches cannot deadlock. */
+  if (!(v = malloc((size_t)n * sizeof *v))) return CUSTOS_ENOMEM;
+  memcpy(v, u, (size_t)n * sizeof *v);
+  qsort(v, (size_t)n, sizeof *v, usage_cmp);
+  for (int i = 0; i < n; i++) {
+    if (!id_fits(v[i].id)) continue; /* cannot match a key */
+    if (m > 0 && strcmp(v[m - 1].id, v[i].id) == 0) {
+      v[m - 1].uses = add_sat(v[m - 1].uses, v[i].uses);
+      if (v[i].last_used_at > v[m - 1].last_used_at) v[m - 1].last_used_at = v[i].last_used_at;
+    } else {
+      v[m++] = v[i];
+    }
+  }
+  rc = m ? counted(s, s->ops->api_key_record_usage(s->impl, v, m)) : CUSTOS_OK;
+  free(v);
+  return rc;
+}
+
+/* --- admin tokens ---------------------------------------------------------- */
+
+int store_admin_token_create(store_t *s, store_admin_token_t *t) {
+  store_admin_token_t c;
+  int rc;
+  if (!t || !field_terminated(t->name, sizeof t->name) || !name_valid(t->name))
+    return CUSTOS_EINVAL;
+  memset(&c, 0, sizeof c);
+  if ((rc = rand_id(c.id, "adm"))) return rc;
+  memcpy(c.name, t->name, strlen(t->name) + 1);
+  memcpy(c.hash, t->hash, sizeof c.hash);
+  c.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->admin_token_create(s->impl, &c));
+  if (rc == CUSTOS_OK) *t = c;
+  return rc;
+}
+
+int store_admin_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                  store_admin_token_t *out) {
+  store_admin_token_t t;
+  if (!out || !hash) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->admin_token_get_by_hash(s->impl, hash, &t));
+  if (rc == CUSTOS_OK) *out = t;
+  return rc;
+}
+
+int store_admin_token_count_active(store_t *s, int64_t *n_out) {
+  int64_t n = 0;
+  if (!n_out) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->admin_token_count_active(s->impl, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+int store_admin_token_revoke(store_t *s, const char *id, int64_t at) {
+  if (!id || at <= 0) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->admin_token_revoke(s->impl, id, at));
+}
+
+/* --- audit queries --------------------------------------------------------- */
+
+/* NULL, or valid UTF-8 (a filter longer than any column is caught later;
+ * this bounds the scan). */
+static bool text_valid(const char *t) {
+  if (!t) return true;
+  size_t n = strnlen(t, STORE_AUDIT_DETAIL_MAX);
+  return n < STORE_AUDIT_DETAIL_MAX ? utf8_valid((const unsigned char *)t, n) : true;
+}
+
+void store__audit_find_sql(unsigned mask, bool pg, char *buf, size_t cap) {
+  const char *ph = pg ? "$" : "?";
+  const char *act = pg ? "action COLLATE \"C\"" : "action";
+  int p = 1;
+  size_t len = 0;
+  /* (column, operator) per bound condition, in parameter order. */
+  const char *cond[6][2];
+  int nc = 0;
+  if (mask & STORE_AQ_ACTION) cond[nc][0] = act, cond[nc++][1] = "=";
+  if (mask & STORE_AQ_PREFIX) {
+    cond[nc][0] = act, cond[nc++][1] = ">=";
+    cond[nc][0] = act, cond[nc++][1] = "<";
+  }
+  if (mask & STORE_AQ_TARGET) cond[nc][0] = "target", cond[nc++][1] = "=";
+  if (mask & STORE_AQ_ACTOR) cond[nc][0] = "actor", cond[nc++][1] = "=";
+  if (mask & STORE_AQ_SINCE) cond[nc][0] = "at", cond[nc++][1] = ">=";
+  len += (size_t)snprintf(buf, cap,
+                          "SELECT id, at, actor, action, target, outcome, remote, request_id,"
+                          " detail_json FROM audit_event WHERE id > %s%d",
+                          ph, p++);
+  for (int i = 0; i < nc && len < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, " AND %s %s %s%d", cond[i][0], cond[i][1], ph,
+                            p++);
+  if (len < cap) snprintf(buf + len, cap - len, " ORDER BY id LIMIT %s%d", ph, p);
+}
+
+int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id, int limit,
+                     store_audit_t *out, int *n_out) {
+  store__audit_query_t q;
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit) || after_id < 0) return CUSTOS_EINVAL;
+  memset(&q, 0, sizeof q);
+  if (f && f->since < 0) return CUSTOS_EINVAL;
+  if (f && f->action && !f->action[0]) return CUSTOS_EINVAL;
+  if (f && (!text_valid(f->action) || !text_valid(f->target) || !text_valid(f->actor)))
+    return CUSTOS_EINVAL;
+  /* A filter longer than its column can hold matches nothing. */
+  if (f && ((f->action && strnlen(f->action, sizeof q.action_hi) >= sizeof q.action_hi) ||
+            (f->target && strnlen(f->target, 128) >= 128) ||
+            (f->actor && strnlen(f->actor, 128) >= 128))) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  if (f && f->action) {
+    size_t len = strlen(f->action);
+    q.action = f->action;
+    if (f->action[len - 1] == '.') {
+      /* Every string starting with "p." sorts in ["p.", "p/"). */
+      q.mask |= STORE_AQ_PREFIX;
+      memcpy(q.action_hi, f->action, len + 1);
+      q.action_hi[len - 1] = '/';
+    } else {
+      q.mask |= STORE_AQ_ACTION;
+    }
+  }
+  if (f && f->target) q.mask |= STORE_AQ_TARGET, q.target = f->target;
+  if (f && f->actor) q.mask |= STORE_AQ_ACTOR, q.actor = f->actor;
+  if (f && f->since > 0) q.mask |= STORE_AQ_SINCE, q.since = f->since;
+  int rc = counted(s, s->ops->audit_find(s->impl, &q, after_id, limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+/* --- notifications --------------------------------------------------------- */
+
+static bool channel_valid(const char *c) {
+  return c && chars_valid(c, 1, STORE_CHANNEL_LEN_MAX, kind_char);
+}
+
+int store_notify(store_t *s, const char *channel, const char *payload) {
+  if (!channel_valid(channel) || !payload) return CUSTOS_EINVAL;
+  size_t n = strnlen(payload, STORE_PAYLOAD_LEN_MAX + 1);
+  if (n > STORE_PAYLOAD_LEN_MAX || !utf8_valid((const unsigned char *)payload, n))
+    return CUSTOS_EINVAL;
+  return counted(s, s->ops->notify(s->impl, channel, payload));
+}
+
+int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx) {
+  if (!channel_valid(channel) || !fn) return CUSTOS_EINVAL;
+  return counted(s, s->ops->listen(s->impl, channel, fn, ctx, &s->errors));
 }

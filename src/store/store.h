@@ -98,8 +98,10 @@ typedef struct store_audit {
 int store_open(const char *url, const store_opts_t *opts, store_t **out,
                char *err, size_t errlen) STORE_WARN;
 
-/* Closes every connection and frees `s`. NULL is a no-op. No call may be in
- * flight on `s`. */
+/* Stops and joins the listener threads (waiting for a callback in
+ * progress; about a second at most otherwise), closes every connection and
+ * frees `s`. NULL is a no-op. No call may be in flight on `s`, and a
+ * listener callback must not call this. */
 void store_close(store_t *s);
 
 /* "sqlite" or "postgres". Static string; never NULL for a valid `s`. */
@@ -257,10 +259,12 @@ typedef struct store_api_key {
 
 /*
  * Inserts a key. In: app_id, environment_id, kind, name, start, hash,
- * scopes, expires_at. The store sets id, account_id (from the app),
- * created_at, and zeroes the rest; *k is updated in place on success.
+ * scopes, expires_at (>= 0). Every char field must be NUL-terminated within
+ * its array. The store sets id, account_id (from the app), created_at, and
+ * zeroes the rest; *k is updated in place on success (untouched on failure).
  * CUSTOS_ENOTFOUND (no such app, or the environment is not the app's
- * account's), CUSTOS_EEXISTS (hash collision), CUSTOS_EINVAL, CUSTOS_ESTORE.
+ * account's), CUSTOS_EEXISTS (hash collision), CUSTOS_EINVAL, CUSTOS_ESTORE,
+ * CUSTOS_ECRYPTO (id generation).
  */
 int store_api_key_create(store_t *s, store_api_key_t *k) STORE_WARN;
 
@@ -270,27 +274,34 @@ int store_api_key_get(store_t *s, const char *id, store_api_key_t *out) STORE_WA
 int store_api_key_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
                               store_api_key_t *out) STORE_WARN;
 
-/* Keys of `app_id` (NULL = all), keyset-paginated by id as
- * store_account_list(). */
+/* Keys of `app_id` (NULL = all; an unknown app gives *n_out = 0),
+ * keyset-paginated by id as store_account_list(). */
 int store_api_key_list(store_t *s, const char *app_id, const char *after_id, int limit,
                        store_api_key_t *out, int *n_out) STORE_WARN;
 
-/* Replaces the scopes. CUSTOS_ENOTFOUND, CUSTOS_EINVAL, CUSTOS_ESTORE. */
+/* Replaces the scopes (same format as the struct field: "" or names
+ * separated by single spaces). CUSTOS_ENOTFOUND, CUSTOS_EINVAL,
+ * CUSTOS_ESTORE. */
 int store_api_key_set_scopes(store_t *s, const char *id, const char *scopes) STORE_WARN;
 
-/* Sets revoked_at = `at` if not already revoked (idempotent: an already
- * revoked key keeps its first revoked_at and this returns CUSTOS_OK).
- * CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+/* Sets revoked_at = `at` (unix seconds, > 0) if not already revoked
+ * (idempotent: an already revoked key keeps its first revoked_at and this
+ * returns CUSTOS_OK). A rotated-out key can be revoked (ending its grace).
+ * CUSTOS_ENOTFOUND, CUSTOS_EINVAL (at <= 0), CUSTOS_ESTORE. */
 int store_api_key_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
 
 /*
  * Rotation, atomic: inserts `new_key` (in: start, hash; everything else —
  * app, environment, kind, name, scopes, expires_at — is copied from the old
  * key by the store) and sets the old key's grace_until = `grace_until` and
- * replaced_by = the new id, in one transaction. The old key must be neither
- * revoked nor already rotated: else CUSTOS_EINVAL and nothing changes.
- * CUSTOS_ENOTFOUND, CUSTOS_EEXISTS (hash collision), CUSTOS_ESTORE.
- * On success *new_key is filled like store_api_key_create's output.
+ * replaced_by = the new id, in one transaction. `grace_until` is unix
+ * seconds and must be > 0 (0 means "not rotated"; pass now for no grace):
+ * else CUSTOS_EINVAL. A key is "rotated" when replaced_by is non-empty.
+ * The old key must be neither revoked nor already rotated: else
+ * CUSTOS_EINVAL and nothing changes (also when two rotations race: one
+ * wins). CUSTOS_ENOTFOUND, CUSTOS_EEXISTS (hash collision), CUSTOS_ESTORE,
+ * CUSTOS_ECRYPTO. On success *new_key is filled like store_api_key_create's
+ * output; on failure it is untouched.
  */
 int store_api_key_rotate(store_t *s, const char *old_id, int64_t grace_until,
                          store_api_key_t *new_key) STORE_WARN;
@@ -301,9 +312,12 @@ typedef struct store_key_usage {
   int64_t uses;           /* added to use_count */
 } store_key_usage_t;
 
-/* Records usage for `n` keys in one transaction (batched by the key-check
- * service; never one write per request). Unknown ids are skipped.
- * CUSTOS_ESTORE. */
+/* Records usage for `n` (>= 0) keys in one transaction (batched by the
+ * key-check service; never one write per request): use_count += uses
+ * (saturating at INT64_MAX), last_used_at = max(stored, given). Unknown ids
+ * are skipped; an id given twice counts both entries. uses and
+ * last_used_at must be >= 0. All or nothing: on failure no key changed.
+ * CUSTOS_EINVAL, CUSTOS_ENOMEM, CUSTOS_ESTORE. */
 int store_api_key_record_usage(store_t *s, const store_key_usage_t *u, int n) STORE_WARN;
 
 /* --- admin tokens (bearer tokens for /admin/v1; only hashes stored) ------- */
@@ -316,50 +330,75 @@ typedef struct store_admin_token {
   int64_t revoked_at;                     /* 0 = active */
 } store_admin_token_t;
 
-/* In: name, hash. Sets id and created_at. CUSTOS_EEXISTS, CUSTOS_EINVAL,
- * CUSTOS_ESTORE. */
+/* In: name (1..200 bytes UTF-8), hash. Sets id and created_at, zeroes
+ * revoked_at; *t is updated in place on success. CUSTOS_EEXISTS (hash
+ * collision), CUSTOS_EINVAL, CUSTOS_ESTORE, CUSTOS_ECRYPTO. */
 int store_admin_token_create(store_t *s, store_admin_token_t *t) STORE_WARN;
+/* By hash; revoked tokens are returned too (the caller checks revoked_at).
+ * CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
 int store_admin_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
                                   store_admin_token_t *out) STORE_WARN;
-/* Number of tokens not revoked. */
+/* Number of tokens not revoked. CUSTOS_ESTORE. */
 int store_admin_token_count_active(store_t *s, int64_t *n_out) STORE_WARN;
+/* As store_api_key_revoke(): idempotent, keeps the first revoked_at;
+ * CUSTOS_ENOTFOUND, CUSTOS_EINVAL (at <= 0), CUSTOS_ESTORE. */
 int store_admin_token_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
 
 /* --- audit queries --------------------------------------------------------- */
 
 typedef struct store_audit_filter {
-  const char *action;  /* exact action, or a prefix ending in '.' ("key."); NULL = any */
-  const char *target;  /* exact; NULL = any */
+  const char *action;  /* exact action, or a prefix ending in '.' ("key."); NULL = any; "" is EINVAL */
+  const char *target;  /* exact ("" matches events without a target); NULL = any */
   const char *actor;   /* exact; NULL = any */
-  int64_t since;       /* at >= since; 0 = any */
+  int64_t since;       /* at >= since; 0 = any; negative is EINVAL */
 } store_audit_filter_t;
 
-/* store_audit_list() restricted by `f` (NULL = no filter). Same ownership
- * rules as store_audit_list(). */
+/* store_audit_list() restricted by `f` (NULL = no filter): events matching
+ * every set field, id > `after_id`, oldest first. A filter string longer
+ * than its field can hold matches nothing. Same ownership rules as
+ * store_audit_list(). CUSTOS_EINVAL, CUSTOS_ESTORE, CUSTOS_ENOMEM. */
 int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id, int limit,
                      store_audit_t *out, int *n_out) STORE_WARN;
 
 /* --- change notifications (cache invalidation across nodes) ---------------- */
 
+#define STORE_CHANNEL_LEN_MAX 63   /* bytes of a channel name, [a-z_] */
+#define STORE_PAYLOAD_LEN_MAX 7999  /* bytes of a notification payload */
+#define STORE_LISTENERS_MAX 8       /* store_listen() registrations per store */
+#define STORE_LISTEN_BACKOFF_MIN_MS 100  /* first reconnect delay (PostgreSQL) */
+#define STORE_LISTEN_BACKOFF_MAX_MS 2000 /* reconnect delay cap */
+
 /* Called on a store-owned thread (PostgreSQL) or on the notifying thread
  * (SQLite). `payload` is "*" when notifications may have been missed (the
- * listening connection was re-established): treat it as "drop everything". */
+ * listening connection was re-established): treat it as "drop everything".
+ * `channel` and `payload` are valid only during the call. The function
+ * must not call store_close() on the store it listens to (close waits for
+ * it); other store calls are fine. On PostgreSQL one listener's calls are
+ * serial; on SQLite they run on whatever thread called store_notify(),
+ * possibly several at once. */
 typedef void (*store_notify_fn)(void *ctx, const char *channel, const char *payload);
 
 /*
- * Sends `payload` (≤ 7999 bytes) on `channel` ([a-z_]{1,63}) to every
- * listener of every node sharing this store: PostgreSQL pg_notify(), which
- * is delivered after commit; SQLite has one node, so listeners registered on
- * this store_t are called directly before this returns.
- * CUSTOS_EINVAL, CUSTOS_ESTORE.
+ * Sends `payload` (valid UTF-8, ≤ STORE_PAYLOAD_LEN_MAX bytes) on `channel`
+ * ([a-z_]{1,63}) to every listener of every node sharing this store,
+ * including this one: PostgreSQL pg_notify(), delivered asynchronously
+ * (this call runs outside any transaction, so at once); SQLite has one
+ * node, so listeners registered on this store_t are called directly, on
+ * this thread, before this returns (other store_t on the same file are not
+ * told). CUSTOS_EINVAL, CUSTOS_ESTORE.
  */
 int store_notify(store_t *s, const char *channel, const char *payload) STORE_WARN;
 
 /*
  * Registers `fn` for `channel` until store_close(). PostgreSQL: a dedicated
- * connection and thread LISTEN; on connection loss it reconnects with
- * backoff and then calls fn(ctx, channel, "*"). At most 8 listeners.
- * CUSTOS_EINVAL, CUSTOS_ENOMEM, CUSTOS_ESTORE.
+ * connection and thread; LISTEN has completed when this returns, so every
+ * notification sent afterwards is delivered. On connection loss the thread
+ * reconnects with backoff (STORE_LISTEN_BACKOFF_MIN_MS doubling to
+ * STORE_LISTEN_BACKOFF_MAX_MS), LISTENs again and then calls
+ * fn(ctx, channel, "*"); each failed attempt counts in store_error_count().
+ * store_close() stops and joins the thread within about a second.
+ * CUSTOS_EINVAL, CUSTOS_ETOOBIG (already STORE_LISTENERS_MAX listeners),
+ * CUSTOS_ENOMEM, CUSTOS_ESTORE (cannot connect or LISTEN now).
  */
 int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx) STORE_WARN;
 

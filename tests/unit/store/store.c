@@ -5,143 +5,7 @@
  * PostgreSQL half is skipped, unless CUSTOS_REQUIRE_PG=1 makes that a
  * failure. A third group covers what needs no database.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <libpq-fe.h>
-#include <limits.h>
-#include <pthread.h>
-#include <sqlite3.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "custos.h"
-#include "store/store.h"
-
-typedef enum backend { B_SQLITE, B_PG } backend_t;
-
-static backend_t g_backend;
-static const char *g_pg_admin; /* CUSTOS_TEST_PG_URL */
-static char g_tmp[1024];       /* directory for SQLite files */
-static int g_seq;
-
-typedef struct fx {
-  store_t *s;
-  char url[2048];
-  char path[1100]; /* sqlite file */
-  char db[64];         /* postgres database name */
-} fx_t;
-
-/* --- helpers ------------------------------------------------------------- */
-
-static void pg_admin_exec(const char *sql) {
-  PGconn *c = PQconnectdb(g_pg_admin);
-  if (PQstatus(c) != CONNECTION_OK) fail_msg("pg admin connect: %s", PQerrorMessage(c));
-  PGresult *r = PQexec(c, sql);
-  if (PQresultStatus(r) != PGRES_COMMAND_OK)
-    fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-  PQclear(r);
-  PQfinish(c);
-}
-
-/* The admin URL with its database name replaced by `db`. */
-static void pg_url_for(const char *db, char *out, size_t outlen) {
-  const char *auth = strstr(g_pg_admin, "://");
-  assert_non_null(auth);
-  auth += 3;
-  const char *path = auth + strcspn(auth, "/?");
-  const char *query = path + strcspn(path, "?");
-  snprintf(out, outlen, "%.*s/%s%s", (int)(path - g_pg_admin), g_pg_admin, db, query);
-}
-
-/* Runs raw SQL on the fixture's database, outside the store. */
-static void raw_exec(fx_t *f, const char *sql) {
-  if (g_backend == B_SQLITE) {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
-  } else {
-    PGconn *c = PQconnectdb(f->url);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-    PQfinish(c);
-  }
-}
-
-/* A fresh, empty database for one test; sets f->url (not opened). */
-static void fresh_db(fx_t *f) {
-  int n = ++g_seq;
-  if (g_backend == B_SQLITE) {
-    snprintf(f->path, sizeof f->path, "%s/store-%d-%d.db", g_tmp, (int)getpid(), n);
-    snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
-  } else {
-    char sql[128];
-    snprintf(f->db, sizeof f->db, "custos_store_%d_%d", (int)getpid(), n);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
-    pg_admin_exec(sql);
-    pg_url_for(f->db, f->url, sizeof f->url);
-  }
-}
-
-static int setup_raw(void **state) {
-  fx_t *f = calloc(1, sizeof *f);
-  char err[256];
-  if (!f) return -1;
-  fresh_db(f);
-  if (store_open(f->url, NULL, &f->s, err, sizeof err)) {
-    fprintf(stderr, "store_open: %s\n", err);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int setup_migrated(void **state) {
-  if (setup_raw(state)) return -1;
-  fx_t *f = *state;
-  int n = -1;
-  return store_migrate(f->s, &n) == CUSTOS_OK && n == store_binary_schema_version() ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fx_t *f = *state;
-  if (!f) return 0;
-  store_close(f->s);
-  if (g_backend == B_SQLITE) {
-    char p[sizeof f->path + 8];
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
-  } else {
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->db);
-    pg_admin_exec(sql);
-  }
-  free(f);
-  return 0;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "store/fixture.h"
 
 static int count_accounts(store_t *s) {
   store_account_t page[100];
@@ -649,9 +513,6 @@ static void test_sqlite_memory_store(void **state) {
 
 /* --- main ---------------------------------------------------------------- */
 
-#define RAW(t) cmocka_unit_test_setup_teardown(t, setup_raw, teardown)
-#define MIG(t) cmocka_unit_test_setup_teardown(t, setup_migrated, teardown)
-
 static const struct CMUnitTest backend_tests[] = {
     RAW(test_migrate_is_idempotent),
     MIG(test_newer_schema_is_refused),
@@ -670,42 +531,13 @@ static const struct CMUnitTest backend_tests[] = {
 };
 
 int main(void) {
-  const struct CMUnitTest common_tests[] = {
+  static const struct CMUnitTest common_tests[] = {
       cmocka_unit_test(test_bad_url_is_einval),
       cmocka_unit_test(test_unreachable_pg_is_estore_fast),
       cmocka_unit_test(test_url_redact),
       cmocka_unit_test(test_sqlite_file_is_0600),
       cmocka_unit_test(test_sqlite_memory_store),
   };
-  int failed = 0;
-  bool own_tmp = false;
-  const char *tmp = getenv("CUSTOS_TEST_TMP");
-  if (tmp && *tmp) {
-    snprintf(g_tmp, sizeof g_tmp, "%s", tmp);
-  } else {
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/custos-store-XXXXXX");
-    if (!mkdtemp(g_tmp)) {
-      perror("mkdtemp");
-      return 1;
-    }
-    own_tmp = true;
-  }
-
-  failed += cmocka_run_group_tests_name("store_common", common_tests, NULL, NULL);
-  g_backend = B_SQLITE;
-  failed += cmocka_run_group_tests_name("store_sqlite", backend_tests, NULL, NULL);
-
-  g_pg_admin = getenv("CUSTOS_TEST_PG_URL");
-  const char *req = getenv("CUSTOS_REQUIRE_PG");
-  if (g_pg_admin && *g_pg_admin) {
-    g_backend = B_PG;
-    failed += cmocka_run_group_tests_name("store_postgres", backend_tests, NULL, NULL);
-  } else if (req && strcmp(req, "1") == 0) {
-    fprintf(stderr, "store_postgres: CUSTOS_REQUIRE_PG=1 but CUSTOS_TEST_PG_URL is unset\n");
-    failed++;
-  } else {
-    fprintf(stderr, "store_postgres: skipped (CUSTOS_TEST_PG_URL unset)\n");
-  }
-  if (own_tmp) rmdir(g_tmp);
-  return failed ? 1 : 0;
+  return fixture_main("store", common_tests, NTESTS(common_tests), backend_tests,
+                      NTESTS(backend_tests));
 }
