@@ -81,6 +81,15 @@ int keycheck_flush(keycheck_t *kc) __attribute__((warn_unused_result));
 size_t keycheck_cache_entries(const keycheck_t *kc);
 size_t keycheck_cache_bytes(const keycheck_t *kc);
 
+/* Store lookups (by hash) made so far: misses, stale re-reads. Atomic; for
+ * /metrics, and for tests proving a refusal cost no lookup. */
+uint64_t keycheck_store_lookups(const keycheck_t *kc);
+
+/* Replaces the monotonic nanosecond clock the rate limiter reads (default
+ * CLOCK_MONOTONIC). For tests: call right after keycheck_new(), before any
+ * other thread uses `kc`. */
+void keycheck_set_clock(keycheck_t *kc, int64_t (*clock_ns)(void *ctx), void *ctx);
+
 /* True when space-separated `scopes` contains `scope` exactly. */
 bool scopes_has(const char *scopes, const char *scope);
 

@@ -144,6 +144,12 @@ int cmd_serve(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
 
   if (load_master_key(a) != 0 || open_store(a) != 0) goto out;
+  keycheck_opts_t ko = {.rate_per_s = a->cfg.key_rate_per_s, .burst = a->cfg.key_burst};
+  a->keys = keycheck_new(a->store, &ko);
+  if (!a->keys) {
+    log_msg(LOG_ERROR, "cannot start the key-check service");
+    goto out;
+  }
   a->metrics = metrics_new();
   if (!a->metrics || app_routes(a) != 0) {
     log_msg(LOG_ERROR, "cannot set up routes");
@@ -183,6 +189,9 @@ int cmd_serve(int argc, char **argv) {
   log_msg(LOG_INFO, "stopped");
 out:
   http_server_stop(a->http);
+  /* After the server (no request can use it) and before the store (its
+   * last usage flush writes there). */
+  keycheck_free(a->keys);
   store_close(a->store);
   metrics_free(a->metrics);
   OPENSSL_cleanse(a->master_key, sizeof a->master_key);

@@ -24,6 +24,16 @@ int cmd_serve(int argc, char **argv);
  * (src/cli/cmd_demo.c). Same flags as serve for the store. */
 int cmd_demo(int argc, char **argv);
 
+/* custos admin init [--name NAME] [flags] (src/cli/cmd_admin.c): creates the
+ * first admin token in the configured store (migrating in development, as
+ * serve does) and prints it once on stdout; only its SHA-256 is stored.
+ * 0 created, 1 refused (an active admin token exists) or failed, 2 usage. */
+int cmd_admin(int argc, char **argv);
+
+/* custos routes (hidden; src/cli/cmd_admin.c): prints the route table as
+ * "METHOD PATTERN" lines (HEAD, implied by GET, is left out). */
+int cmd_routes(int argc, char **argv);
+
 /* Admin API clients (src/cli/remote.h for the shared options: --url,
  * --json, --limit, --after, --all; token from $CUSTOS_ADMIN_TOKEN).
  * 0 success, 1 the request failed (server message or unreachable URL on

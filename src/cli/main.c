@@ -14,17 +14,20 @@ static const struct {
     {"migrate", cmd_migrate, "apply pending store migrations (--status to only show)"},
     {"config", cmd_config, "check FILE | example | show: work with configuration"},
     {"demo", cmd_demo, "create (once) and print a demo account and app"},
+    {"admin", cmd_admin, "init: create the first admin token (printed once)"},
     {"account", cmd_account, "create NAME | list | show ID: accounts (admin API)"},
     {"env", cmd_env, "create ACCOUNT_ID NAME | list ACCOUNT_ID: environments (admin API)"},
     {"app", cmd_app, "create | list | show: apps (admin API)"},
     {"key", cmd_key, "create | list | show | rotate | revoke | scopes: API keys (admin API)"},
     {"audit", cmd_audit, "list [filters]: the audit trail (admin API)"},
+    /* Hidden (help NULL): for tests. */
+    {"routes", cmd_routes, NULL},
 };
 
 static void usage(FILE *out) {
   fprintf(out, "usage: custos COMMAND [args]\n\ncommands:\n");
   for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
-    fprintf(out, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].help);
+    if (COMMANDS[i].help) fprintf(out, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].help);
   fprintf(out, "  %-9s %s\n", "version", "print the version");
   fprintf(out, "\n`custos COMMAND --help` for a command's flags.\n");
 }

@@ -53,6 +53,10 @@ const cfgkey_t config_keys[] = {
      "File holding the 32-byte master key that encrypts signing keys at rest.\n"
      "CUSTOS_MASTER_KEY (64 hex characters) overrides it; the key itself is\n"
      "never read from this file's YAML. \"\" = no key file."},
+    {"keys.rate_per_second", NULL, NULL, K_INT, F(key_rate_per_s), 1, 1000000, NULL,
+     "Requests per second one API key may make (token bucket refill). 1..1000000."},
+    {"keys.burst", NULL, NULL, K_INT, F(key_burst), 1, 1000000, NULL,
+     "Requests one API key may make at once before rate_per_second applies. 1..1000000."},
     {"log.level", NULL, "log-level", K_ENUM, F(log_level), 0, 0, levels,
      "debug | info | warn | error."},
     {"log.access", NULL, NULL, K_BOOL, F(access_log), 0, 0, NULL,
@@ -237,6 +241,8 @@ void config_defaults(config_t *c) {
   c->shutdown_grace_ms = 10000;
   snprintf(c->store_url, sizeof c->store_url, "sqlite:./var/custos.db");
   c->store_pool = 4;
+  c->key_rate_per_s = 100;
+  c->key_burst = 200;
   snprintf(c->master_key_file, sizeof c->master_key_file, "./var/master.key");
   snprintf(c->log_level, sizeof c->log_level, "info");
   c->access_log = true;
@@ -486,7 +492,7 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
   /* Variables that look like config but match nothing are typos that would
    * otherwise be silently ignored. */
   static const char *const prefixes[] = {"CUSTOS_SERVER_", "CUSTOS_STORE_", "CUSTOS_LOG_",
-                                         "CUSTOS_SECRETS_"};
+                                         "CUSTOS_SECRETS_", "CUSTOS_KEYS_"};
   for (char **e = envp; e && *e; e++) {
     const char *eq = strchr(*e, '=');
     if (!eq)

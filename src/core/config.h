@@ -51,6 +51,8 @@ typedef struct config {
   int store_pool;             /* store.pool, default 4, 1..256 */
   char master_key_file[1024]; /* secrets.master_key_file, default "./var/master.key"; "" = none */
   char master_key_hex[65];    /* CUSTOS_MASTER_KEY env only (64 hex chars); never from the file, never printed */
+  int key_rate_per_s;         /* keys.rate_per_second, default 100, 1..1000000: per-key token bucket refill */
+  int key_burst;              /* keys.burst, default 200, 1..1000000: per-key bucket size */
   char log_level[8];          /* log.level: debug|info|warn|error, default "info" */
   bool access_log;            /* log.access, default true */
 } config_t;
@@ -108,7 +110,7 @@ int config_load_buffer(config_t *c, const char *data, size_t len, const char *na
  * CUSTOS_LISTEN and CUSTOS_MASTER_KEY (64 hex characters, the only way to
  * set master_key_hex). If a full name and its alias are both set they must
  * agree. Unknown variables under CUSTOS_SERVER_, CUSTOS_STORE_, CUSTOS_LOG_,
- * CUSTOS_SECRETS_ are problems; other CUSTOS_* names belong to other tools
+ * CUSTOS_SECRETS_, CUSTOS_KEYS_ are problems; other CUSTOS_* names belong to other tools
  * and are ignored. Returns CUSTOS_OK or CUSTOS_EINVAL; `c` unchanged on
  * failure.
  */

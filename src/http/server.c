@@ -197,19 +197,24 @@ static int json_str_member(buf_t *b, const char *name, const char *v) {
   return rc;
 }
 
+void http_remote_addr(const http_req_t *r, char *out, size_t outlen) {
+  if (outlen == 0) return;
+  out[0] = '\0';
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (!ci || !ci->client_addr) return;
+  const struct sockaddr *sa = ci->client_addr;
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)outlen);
+  else if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)outlen);
+}
+
 static void access_log(http_server_t *s, http_req_t *r, uint64_t dur_us) {
   if (!s->o.access_log || !log_enabled(LOG_INFO)) return;
   buf_t b;
   buf_init(&b, 16384);
-  char addr[INET6_ADDRSTRLEN] = "";
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  if (ci && ci->client_addr) {
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-      inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
-    else if (sa->sa_family == AF_INET6)
-      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof addr);
-  }
+  char addr[INET6_ADDRSTRLEN];
+  http_remote_addr(r, addr, sizeof addr);
   int rc = log_begin(&b, LOG_INFO);
   rc |= buf_puts(&b, ",\"msg\":\"access\"");
   rc |= json_str_member(&b, "request_id", r->request_id);

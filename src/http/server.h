@@ -93,5 +93,7 @@ int http_add_header(http_req_t *r, const char *name, const char *value);
 const char *http_header(const http_req_t *r, const char *name);
 /* Query argument value (decoded), NULL when absent. */
 const char *http_query(const http_req_t *r, const char *name);
+/* The client's IP address as text into out ("" when unknown). */
+void http_remote_addr(const http_req_t *r, char *out, size_t outlen);
 
 #endif

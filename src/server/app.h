@@ -11,6 +11,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "auth/keycheck.h"
 #include "store/store.h"
 
 typedef struct app {
@@ -20,6 +21,7 @@ typedef struct app {
   router_t router;
   unsigned char master_key[32];  /* wiped at shutdown */
   http_server_t *http;
+  keycheck_t *keys;              /* API key checks (whoami, profiles); invalidated by the admin API */
 } app_t;
 
 /* Registers every route custos serves. Returns 0, or -1 if the route
@@ -30,5 +32,9 @@ int app_routes(app_t *a);
 void ops_healthz(http_req_t *r, void *ctx);
 void ops_readyz(http_req_t *r, void *ctx);
 void ops_metrics(http_req_t *r, void *ctx);
+
+/* GET /v1/whoami (src/server/whoami.c): who does the presented API key
+ * belong to. */
+void whoami(http_req_t *r, void *ctx);
 
 #endif

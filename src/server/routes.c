@@ -1,3 +1,4 @@
+#include "admin/admin.h"
 #include "server/app.h"
 
 /* The one table of what custos serves. Literal routes first where a
@@ -9,5 +10,25 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_GET, "/healthz", ops_healthz, a, NULL);
   rc |= router_add(r, HTTP_GET, "/readyz", ops_readyz, a, NULL);
   rc |= router_add(r, HTTP_GET, "/metrics", ops_metrics, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/v1/whoami", whoami, a, NULL);
+
+  /* Admin API (docs/admin-api.md). Keep src/admin/openapi.json in step:
+   * tests/integration/admin.test.mjs compares it with this table. */
+  rc |= router_add(r, HTTP_GET, "/admin/v1/openapi.json", admin_openapi, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/accounts", admin_accounts_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/accounts", admin_accounts_list, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/accounts/{id}", admin_accounts_get, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/accounts/{id}/environments", admin_environments_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/accounts/{id}/environments", admin_environments_list, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/apps", admin_apps_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps", admin_apps_list, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}", admin_apps_get, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/keys", admin_keys_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/keys", admin_keys_list, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/keys/{id}", admin_keys_get, a, NULL);
+  rc |= router_add(r, HTTP_PATCH, "/admin/v1/keys/{id}", admin_keys_patch, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/keys/{id}/rotate", admin_keys_rotate, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/keys/{id}/revoke", admin_keys_revoke, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/audit", admin_audit_list, a, NULL);
   return rc ? -1 : 0;
 }

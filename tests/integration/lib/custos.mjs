@@ -89,3 +89,27 @@ export function rawRequest(port, text, { timeout = 10000 } = {}) {
     s.write(text);
   });
 }
+
+// Runs `custos admin init` against `store` and returns {status, token, id,
+// stdout, stderr}; token is the one stdout line, id the adm_… from stderr.
+export function adminInit({ store, dir, name, env = {} } = {}) {
+  const args = ['admin', 'init', '--store', store];
+  if (dir) args.push('--master-key-file', `${dir}/master.key`);
+  if (name) args.push('--name', name);
+  const r = run(args, { env });
+  const token = r.status === 0 ? r.stdout.trim() : null;
+  const m = /admin token (adm_[0-9A-Za-z]+)/.exec(r.stderr || '');
+  return { ...r, token, id: m ? m[1] : null };
+}
+
+// A new, empty database on the PostgreSQL server of `url` (created by the
+// URL's user, who must be allowed CREATE DATABASE); returns its URL.
+export function freshPgDatabase(url, prefix = 'custos_t') {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+  const r = spawnSync('psql', [url, '-qAt', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name}`],
+    { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error(`CREATE DATABASE failed: ${r.stderr}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}

@@ -1,0 +1,117 @@
+/*
+ * admin.h — the admin API under /admin/v1 (docs/admin-api.md): accounts,
+ * environments, apps, API keys, the audit log and the OpenAPI document.
+ *
+ * Every handler takes the app_t as ctx, authenticates the admin token
+ * first (except openapi.json), reads its body through jbody_parse, answers
+ * exactly once, and on any failure changes nothing stored. Successful
+ * writes append an audit event with the admin token's id as actor.
+ */
+#ifndef CUSTOS_ADMIN_ADMIN_H
+#define CUSTOS_ADMIN_ADMIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "http/server.h"
+#include "server/app.h"
+#include "store/store.h"
+
+#define ADMIN_LIST_DEFAULT 20      /* ?limit when absent */
+#define ADMIN_LIST_MAX 100         /* largest ?limit */
+#define ADMIN_SCOPES_MAX_ITEMS 32  /* scopes per key */
+#define ADMIN_SCOPE_LEN_MAX 64     /* bytes per scope name */
+#define ADMIN_GRACE_DEFAULT 86400  /* rotation grace, seconds */
+#define ADMIN_GRACE_MAX 2592000    /* 30 days */
+#define ADMIN_TOKEN_PREFIX "cadm_"
+#define ADMIN_REALM "Bearer realm=\"custos-admin\""
+
+/* --- routes (registered by app_routes) ------------------------------------ */
+
+void admin_accounts_create(http_req_t *r, void *ctx);
+void admin_accounts_list(http_req_t *r, void *ctx);
+void admin_accounts_get(http_req_t *r, void *ctx);
+void admin_environments_create(http_req_t *r, void *ctx);
+void admin_environments_list(http_req_t *r, void *ctx);
+void admin_apps_create(http_req_t *r, void *ctx);
+void admin_apps_list(http_req_t *r, void *ctx);
+void admin_apps_get(http_req_t *r, void *ctx);
+void admin_keys_create(http_req_t *r, void *ctx);
+void admin_keys_list(http_req_t *r, void *ctx);
+void admin_keys_get(http_req_t *r, void *ctx);
+void admin_keys_patch(http_req_t *r, void *ctx);
+void admin_keys_rotate(http_req_t *r, void *ctx);
+void admin_keys_revoke(http_req_t *r, void *ctx);
+void admin_audit_list(http_req_t *r, void *ctx);
+void admin_openapi(http_req_t *r, void *ctx);
+
+/* The embedded OpenAPI 3.1 document (src/admin/openapi.json), NUL-terminated,
+ * static. */
+extern const char admin_openapi_json[];
+extern const unsigned long admin_openapi_json_len;
+
+/* --- authentication (admin_auth.c) ---------------------------------------- */
+
+/*
+ * Checks `Authorization: Bearer <admin token>`. On success writes the
+ * token's id into actor and returns true. Otherwise it has already replied
+ * (401 unauthorized with WWW-Authenticate, or 503 unavailable) and returns
+ * false. A malformed token is refused without a store lookup.
+ */
+bool admin_authenticate(http_req_t *r, app_t *a, char actor[RAND_ID_MAX]);
+
+/* --- shared helpers (admin_json.c) ---------------------------------------- */
+
+/* Resource objects as in docs/admin-api.md; new references, NULL on OOM. */
+json_t *admin_account_json(const store_account_t *x);
+json_t *admin_environment_json(const store_environment_t *x);
+json_t *admin_app_json(const store_app_t *x);
+json_t *admin_key_json(const store_api_key_t *k, int64_t now);
+json_t *admin_audit_json(const store_audit_t *ev);
+
+/* "active" | "rotated" | "expired" | "revoked" for `k` at `now`. */
+const char *admin_key_status(const store_api_key_t *k, int64_t now);
+
+/* Reads ?limit (1..ADMIN_LIST_MAX, default ADMIN_LIST_DEFAULT) and ?after
+ * (at most RAND_ID_MAX-1 bytes) into *limit and after (empty = from the
+ * start). 0, or -1 with a 400 naming the parameter in e. */
+int admin_page_params(http_req_t *r, int *limit, char after[RAND_ID_MAX], cerr_t *e);
+
+/* {"data":data,"next":next|null}; steals `data`. NULL on OOM. */
+json_t *admin_page(json_t *data, const char *next);
+
+/* The path parameter {id} into out; false when absent or too long (which
+ * the caller answers as 404). */
+bool admin_path_id(http_req_t *r, char out[RAND_ID_MAX]);
+
+/*
+ * Parses the request body as a strict JSON object: only member names in
+ * `allowed` (NULL-terminated). An empty body is `{}` when allow_empty.
+ * Returns a new reference, or NULL with e set (400/413).
+ */
+json_t *admin_body(http_req_t *r, app_t *a, const char *const *allowed, bool allow_empty,
+                   cerr_t *e);
+
+/* Maps a store result to an answer: CUSTOS_ENOTFOUND → 404 "no such
+ * <what>", CUSTOS_EEXISTS → 409, CUSTOS_EINVAL → 400, CUSTOS_ESTORE →
+ * 503, anything else → 500. Returns -1. */
+int admin_store_error(int rc, const char *what, const char *field, cerr_t *e);
+
+/* Replies with e. */
+void admin_fail(http_req_t *r, const cerr_t *e);
+
+/*
+ * Appends an audit event: actor, action, target, outcome "ok", the
+ * request's remote address and id, and `detail` (borrowed, may be NULL)
+ * as detail_json. The change it records has already happened, so a
+ * failure here does not fail the request: it is logged at error level.
+ */
+void admin_audit(app_t *a, http_req_t *r, const char *actor, const char *action,
+                 const char *target, const json_t *detail);
+
+/* Current time, unix seconds. */
+int64_t admin_now(void);
+
+#endif

@@ -1,0 +1,409 @@
+/*
+ * keys.c — /admin/v1/apps/{id}/keys and /admin/v1/keys/{id}: creation,
+ * listing, scope changes, rotation with a grace period, revocation.
+ *
+ * The key text exists only in the response that created it: it is
+ * generated here, hashed, and wiped; the store keeps the SHA-256 and the
+ * visible start. Every change that could alter a check's answer calls
+ * keycheck_changed() so this node's caches and every other node's drop the
+ * old entry.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "auth/apikey.h"
+#include "auth/keycheck.h"
+#include "core/json.h"
+#include "core/log.h"
+
+#define EXPIRES_AT_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+#define KEY_KIND "api_key"
+
+/* Default key prefix by app profile (docs/admin-api.md). */
+static const char *default_prefix(const char *profile) {
+  if (strcmp(profile, "assetpay") == 0) return "ap_";
+  if (strcmp(profile, "openledger") == 0) return "ol_";
+  if (strcmp(profile, "thelayer") == 0) return "tl_";
+  return "ck_";
+}
+
+static bool scope_name_ok(const char *s, size_t len) {
+  if (len < 1 || len > ADMIN_SCOPE_LEN_MAX) return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ':' ||
+          c == '.' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+/*
+ * Reads member "scopes" (an array of scope names) into out, space-separated.
+ * Returns 1 when present and valid, 0 when absent (out untouched), -1 with
+ * e naming the field ("scopes" or "scopes[i]").
+ */
+static int read_scopes(const json_t *body, bool required, char out[STORE_SCOPES_MAX], cerr_t *e) {
+  json_t *arr = NULL;
+  if (jbody_array(body, "scopes", required, ADMIN_SCOPES_MAX_ITEMS, &arr, e) != 0) return -1;
+  if (!arr) return 0;
+  char buf[STORE_SCOPES_MAX];
+  size_t used = 0;
+  buf[0] = '\0';
+  size_t i;
+  json_t *v;
+  json_array_foreach(arr, i, v) {
+    char field[32];
+    snprintf(field, sizeof field, "scopes[%zu]", i);
+    if (!json_is_string(v))
+      return cerr_set(e, 400, CERR_INVALID_FIELD, field, "field '%s' must be a string", field);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (!scope_name_ok(s, len))
+      return cerr_set(e, 400, CERR_INVALID_FIELD, field,
+                      "field '%s' must be 1 to %d characters of A-Z a-z 0-9 _ : . -", field, ADMIN_SCOPE_LEN_MAX);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(json_string_value(json_array_get(arr, j)), s) == 0)
+        return cerr_set(e, 400, CERR_INVALID_FIELD, field, "field '%s' repeats scope '%s'", field, s);
+    if (used + (used ? 1 : 0) + len >= sizeof buf)
+      return cerr_set(e, 400, CERR_INVALID_FIELD, "scopes",
+                      "field 'scopes' must fit in %zu bytes when joined with spaces", sizeof buf - 1);
+    if (used) buf[used++] = ' ';
+    memcpy(buf + used, s, len);
+    used += len;
+    buf[used] = '\0';
+  }
+  memcpy(out, buf, used + 1);
+  return 1;
+}
+
+/* Space-separated scopes → JSON array, for audit details. */
+static json_t *scope_list(const char *scopes) {
+  json_t *arr = json_array();
+  for (const char *p = scopes; arr && *p;) {
+    const char *q = strchr(p, ' ');
+    size_t n = q ? (size_t)(q - p) : strlen(p);
+    if (n) json_array_append_new(arr, json_stringn(p, n));
+    p += n + (q ? 1 : 0);
+  }
+  return arr;
+}
+
+/* The environment `ref` (an id or a name) of `account_id`. */
+static int find_environment(store_t *s, const char *account_id, const char *ref, store_environment_t *out) {
+  store_environment_t *page = calloc(100, sizeof *page);
+  if (!page) return CUSTOS_ENOMEM;
+  char after[RAND_ID_MAX] = "";
+  int rc = CUSTOS_ENOTFOUND;
+  for (;;) {
+    int n = 0;
+    int lrc = store_environment_list(s, account_id, after[0] ? after : NULL, 100, page, &n);
+    if (lrc != 0) {
+      rc = lrc;
+      break;
+    }
+    for (int i = 0; i < n; i++)
+      if (strcmp(page[i].id, ref) == 0 || strcmp(page[i].name, ref) == 0) {
+        *out = page[i];
+        rc = CUSTOS_OK;
+        /* An id match wins over a name match: ids cannot be chosen. */
+        if (strcmp(page[i].id, ref) == 0) goto done;
+      }
+    if (rc == CUSTOS_OK || n < 100) break;
+    snprintf(after, sizeof after, "%s", page[n - 1].id);
+  }
+done:
+  free(page);
+  return rc;
+}
+
+/* The prefix ("ap_") of a visible start ("ap_Xy7k"), into out. */
+static void prefix_of(const char *start, char out[APIKEY_PREFIX_MAX + 1]) {
+  const char *u = strchr(start, '_');
+  size_t n = u ? (size_t)(u - start) + 1 : 0;
+  if (n > APIKEY_PREFIX_MAX) n = 0;
+  memcpy(out, start, n);
+  out[n] = '\0';
+}
+
+/* A key object plus its full text under "key". */
+static json_t *key_with_secret(const store_api_key_t *k, const char *text, int64_t now) {
+  json_t *o = admin_key_json(k, now);
+  if (o && json_object_set_new(o, "key", json_string(text)) != 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static void changed(app_t *a, const store_api_key_t *k) {
+  if (!a->keys) return;
+  int rc = keycheck_changed(a->keys, k->hash);
+  if (rc != CUSTOS_OK)
+    log_msg(LOG_ERROR, "key %s changed but other nodes could not be notified: %s", k->id, custos_strerror(rc));
+}
+
+/* Looks up the {id} key; on failure fills e (404/503). */
+static int load_key(http_req_t *r, app_t *a, store_api_key_t *k, cerr_t *e) {
+  char id[RAND_ID_MAX];
+  int rc = admin_path_id(r, id) ? store_api_key_get(a->store, id, k) : CUSTOS_ENOTFOUND;
+  if (rc != 0) return admin_store_error(rc, "key", NULL, e);
+  return 0;
+}
+
+void admin_keys_create(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {"environment", "name", "scopes", "expires_at", "prefix", NULL};
+  cerr_t e;
+  json_t *body = NULL;
+  char text[APIKEY_TEXT_MAX] = "";
+  store_app_t app;
+  store_environment_t env;
+  store_api_key_t k;
+  memset(&k, 0, sizeof k);
+  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, &app) : CUSTOS_ENOTFOUND;
+  if (rc != 0) {
+    admin_store_error(rc, "app", NULL, &e);
+    goto fail;
+  }
+  const char *env_ref = "production", *name = "", *prefix = default_prefix(app.profile);
+  int64_t expires_at = 0, now = admin_now();
+  body = admin_body(r, a, allowed, true, &e);
+  if (!body || jbody_str_len(body, "environment", false, 1, STORE_NAME_LEN_MAX, &env_ref, &e) != 0 ||
+      jbody_str(body, "name", false, STORE_NAME_LEN_MAX, &name, &e) != 0 ||
+      jbody_int(body, "expires_at", false, 1, EXPIRES_AT_MAX, &expires_at, &e) != 0 ||
+      jbody_str_len(body, "prefix", false, 2, APIKEY_PREFIX_MAX, &prefix, &e) != 0)
+    goto fail;
+  snprintf(k.scopes, sizeof k.scopes, "CORE_ACCESS");
+  if (read_scopes(body, false, k.scopes, &e) < 0) goto fail;
+  if (expires_at && expires_at <= now) {
+    cerr_set(&e, 400, CERR_INVALID_FIELD, "expires_at", "field 'expires_at' must be in the future");
+    goto fail;
+  }
+  if (strcmp(prefix, ADMIN_TOKEN_PREFIX) == 0) {
+    cerr_set(&e, 400, CERR_INVALID_FIELD, "prefix", "field 'prefix' %s is reserved for admin tokens", ADMIN_TOKEN_PREFIX);
+    goto fail;
+  }
+  rc = find_environment(a->store, app.account_id, env_ref, &env);
+  if (rc == CUSTOS_ENOTFOUND) {
+    cerr_set(&e, 404, CERR_NOT_FOUND, "environment", "the app's account has no such environment");
+    goto fail;
+  }
+  if (rc != 0) {
+    admin_store_error(rc, "environment", NULL, &e);
+    goto fail;
+  }
+  rc = apikey_generate(prefix, text);
+  if (rc == CUSTOS_EINVAL) {
+    cerr_set(&e, 400, CERR_INVALID_FIELD, "prefix",
+             "field 'prefix' must be 1 to %d characters of a-z 0-9 followed by '_'", APIKEY_PREFIX_MAX - 1);
+    goto fail;
+  }
+  if (rc != 0) {
+    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
+    goto fail;
+  }
+  snprintf(k.app_id, sizeof k.app_id, "%s", app.id);
+  snprintf(k.environment_id, sizeof k.environment_id, "%s", env.id);
+  snprintf(k.kind, sizeof k.kind, KEY_KIND);
+  snprintf(k.name, sizeof k.name, "%s", name);
+  apikey_start(text, strlen(text), k.start);
+  apikey_hash(text, strlen(text), k.hash);
+  k.expires_at = expires_at;
+  rc = store_api_key_create(a->store, &k);
+  if (rc != 0) {
+    admin_store_error(rc, "key", NULL, &e);
+    goto fail;
+  }
+  json_t *detail = json_pack("{s:s,s:s,s:s,s:o,s:o}", "app_id", k.app_id, "environment_id", k.environment_id,
+                             "start", k.start, "scopes", scope_list(k.scopes), "expires_at",
+                             expires_at ? json_integer(expires_at) : json_null());
+  admin_audit(a, r, actor, "key.create", k.id, detail);
+  json_decref(detail);
+  json_decref(body);
+  http_reply_json(r, 201, key_with_secret(&k, text, now));
+  OPENSSL_cleanse(text, sizeof text);
+  return;
+fail:
+  OPENSSL_cleanse(text, sizeof text);
+  json_decref(body);
+  admin_fail(r, &e);
+}
+
+void admin_keys_list(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  cerr_t e;
+  int limit;
+  char after[RAND_ID_MAX];
+  store_app_t app;
+  store_api_key_t *page = NULL;
+  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, &app) : CUSTOS_ENOTFOUND;
+  if (rc != 0) {
+    admin_store_error(rc, "app", NULL, &e);
+    goto fail;
+  }
+  if (admin_page_params(r, &limit, after, &e) != 0) goto fail;
+  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
+  int n = 0;
+  rc = page ? store_api_key_list(a->store, app.id, after[0] ? after : NULL, limit + 1, page, &n) : CUSTOS_ENOMEM;
+  if (rc != 0) {
+    admin_store_error(rc, "key", NULL, &e);
+    goto fail;
+  }
+  int64_t now = admin_now();
+  json_t *data = json_array();
+  for (int i = 0; data && i < n && i < limit; i++)
+    if (json_array_append_new(data, admin_key_json(&page[i], now)) != 0) {
+      json_decref(data);
+      data = NULL;
+    }
+  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
+  free(page);
+  return;
+fail:
+  free(page);
+  admin_fail(r, &e);
+}
+
+void admin_keys_get(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  cerr_t e;
+  store_api_key_t k;
+  if (load_key(r, a, &k, &e) != 0) {
+    admin_fail(r, &e);
+    return;
+  }
+  http_reply_json(r, 200, admin_key_json(&k, admin_now()));
+}
+
+void admin_keys_patch(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {"scopes", NULL};
+  cerr_t e;
+  json_t *body = NULL;
+  store_api_key_t k;
+  char scopes[STORE_SCOPES_MAX];
+  if (load_key(r, a, &k, &e) != 0) goto fail;
+  body = admin_body(r, a, allowed, false, &e);
+  if (!body || read_scopes(body, true, scopes, &e) < 0) goto fail;
+  int rc = store_api_key_set_scopes(a->store, k.id, scopes);
+  if (rc != 0) {
+    admin_store_error(rc, "key", rc == CUSTOS_EINVAL ? "scopes" : NULL, &e);
+    goto fail;
+  }
+  changed(a, &k);
+  json_t *detail = json_pack("{s:o,s:o}", "scopes", scope_list(scopes), "previous", scope_list(k.scopes));
+  admin_audit(a, r, actor, "key.scopes", k.id, detail);
+  json_decref(detail);
+  json_decref(body);
+  /* Re-read so the answer is what is stored, not what we think it is. */
+  rc = store_api_key_get(a->store, k.id, &k);
+  if (rc != 0) snprintf(k.scopes, sizeof k.scopes, "%s", scopes);
+  http_reply_json(r, 200, admin_key_json(&k, admin_now()));
+  return;
+fail:
+  json_decref(body);
+  admin_fail(r, &e);
+}
+
+void admin_keys_rotate(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {"grace_seconds", NULL};
+  cerr_t e;
+  json_t *body = NULL, *out = NULL;
+  char text[APIKEY_TEXT_MAX] = "";
+  store_api_key_t old, nk;
+  memset(&nk, 0, sizeof nk);
+  int64_t grace = ADMIN_GRACE_DEFAULT, now = admin_now();
+  if (load_key(r, a, &old, &e) != 0) goto fail;
+  body = admin_body(r, a, allowed, true, &e);
+  if (!body || jbody_int(body, "grace_seconds", false, 0, ADMIN_GRACE_MAX, &grace, &e) != 0) goto fail;
+  const char *status = admin_key_status(&old, now);
+  if (strcmp(status, "active") != 0) {
+    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active key can be rotated; this key is %s", status);
+    goto fail;
+  }
+  char prefix[APIKEY_PREFIX_MAX + 1];
+  prefix_of(old.start, prefix);
+  int rc = apikey_generate(prefix, text);
+  if (rc != 0) {
+    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
+    goto fail;
+  }
+  apikey_start(text, strlen(text), nk.start);
+  apikey_hash(text, strlen(text), nk.hash);
+  rc = store_api_key_rotate(a->store, old.id, now + grace, &nk);
+  if (rc == CUSTOS_EINVAL) {
+    /* Revoked or rotated by someone else since we read it. */
+    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active key can be rotated");
+    goto fail;
+  }
+  if (rc != 0) {
+    admin_store_error(rc, "key", NULL, &e);
+    goto fail;
+  }
+  changed(a, &old);
+  if (store_api_key_get(a->store, old.id, &old) != 0) {
+    old.grace_until = now + grace;
+    snprintf(old.replaced_by, sizeof old.replaced_by, "%s", nk.id);
+  }
+  json_t *detail = json_pack("{s:s,s:I,s:I}", "new_key_id", nk.id, "grace_seconds", (json_int_t)grace,
+                             "grace_until", (json_int_t)(now + grace));
+  admin_audit(a, r, actor, "key.rotate", old.id, detail);
+  json_decref(detail);
+  out = json_pack("{s:o,s:o}", "key", key_with_secret(&nk, text, now), "previous", admin_key_json(&old, now));
+  OPENSSL_cleanse(text, sizeof text);
+  json_decref(body);
+  http_reply_json(r, 201, out);
+  return;
+fail:
+  OPENSSL_cleanse(text, sizeof text);
+  json_decref(body);
+  admin_fail(r, &e);
+}
+
+void admin_keys_revoke(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {NULL};
+  cerr_t e;
+  json_t *body = NULL;
+  store_api_key_t k;
+  int64_t now = admin_now();
+  if (load_key(r, a, &k, &e) != 0) goto fail;
+  body = admin_body(r, a, allowed, true, &e);
+  if (!body) goto fail;
+  bool already = k.revoked_at != 0;
+  int rc = store_api_key_revoke(a->store, k.id, now);
+  if (rc != 0) {
+    admin_store_error(rc, "key", NULL, &e);
+    goto fail;
+  }
+  changed(a, &k);
+  if (!already) {
+    json_t *detail = json_pack("{s:s,s:s}", "app_id", k.app_id, "start", k.start);
+    admin_audit(a, r, actor, "key.revoke", k.id, detail);
+    json_decref(detail);
+  }
+  if (store_api_key_get(a->store, k.id, &k) != 0 && !k.revoked_at) k.revoked_at = now;
+  json_decref(body);
+  http_reply_json(r, 200, admin_key_json(&k, admin_now()));
+  return;
+fail:
+  json_decref(body);
+  admin_fail(r, &e);
+}
