@@ -34,4 +34,28 @@ int cmd_admin(int argc, char **argv);
  * "METHOD PATTERN" lines (HEAD, implied by GET, is left out). */
 int cmd_routes(int argc, char **argv);
 
+/* Admin API clients (src/cli/remote.h for the shared options: --url,
+ * --json, --limit, --after, --all; token from $CUSTOS_ADMIN_TOKEN).
+ * 0 success, 1 the request failed (server message or unreachable URL on
+ * stderr), 2 usage or no token. */
+
+/* custos account create NAME | list | show ID (src/cli/cmd_account.c). */
+int cmd_account(int argc, char **argv);
+
+/* custos env create ACCOUNT_ID NAME | list ACCOUNT_ID (src/cli/cmd_env.c). */
+int cmd_env(int argc, char **argv);
+
+/* custos app create --account ID --name NAME [--profile P] | list [--account ID]
+ * | show ID (src/cli/cmd_app.c). */
+int cmd_app(int argc, char **argv);
+
+/* custos key create --app ID [...] | list --app ID | show ID | rotate ID
+ * [--grace D] | revoke ID | scopes ID S... (src/cli/cmd_key.c). Create and
+ * rotate print the secret once. */
+int cmd_key(int argc, char **argv);
+
+/* custos audit list [--action A] [--target T] [--actor X] [--since WHEN]
+ * (src/cli/cmd_audit.c). */
+int cmd_audit(int argc, char **argv);
+
 #endif

@@ -15,6 +15,11 @@ static const struct {
     {"config", cmd_config, "check FILE | example | show: work with configuration"},
     {"demo", cmd_demo, "create (once) and print a demo account and app"},
     {"admin", cmd_admin, "init: create the first admin token (printed once)"},
+    {"account", cmd_account, "create NAME | list | show ID: accounts (admin API)"},
+    {"env", cmd_env, "create ACCOUNT_ID NAME | list ACCOUNT_ID: environments (admin API)"},
+    {"app", cmd_app, "create | list | show: apps (admin API)"},
+    {"key", cmd_key, "create | list | show | rotate | revoke | scopes: API keys (admin API)"},
+    {"audit", cmd_audit, "list [filters]: the audit trail (admin API)"},
     /* Hidden (help NULL): for tests. */
     {"routes", cmd_routes, NULL},
 };
