@@ -1,6 +1,5 @@
 #include "lib/claims.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +42,7 @@ CUSTOS_API int custos_claims_get_int(const custos_claims_t *c, const char *name,
   if (!json_is_real(v)) return CUSTOS_EINVAL;
   /* -2^63 is exact as a double; 2^63 is the first value out of range. */
   double d = json_real_value(v);
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != floor(d))
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d)
     return CUSTOS_EINVAL;
   *out = (int64_t)d;
   return CUSTOS_OK;

@@ -1,6 +1,5 @@
 #include "lib/token_cache.h"
 
-#include <math.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -155,10 +154,10 @@ void token_cache_put(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_L
                      uint64_t gen, int64_t now, bool has_exp, double exp, json_t *claims) {
   int64_t expires = now + c->ttl;
   if (has_exp) {
-    /* Entry valid while now < expires: floor keeps a fractional exp safe
-     * (exp 100.5 -> valid through 100, gone at 101 > 100.5). */
+    /* Entry valid while now < expires: truncating a fractional exp (which
+     * is positive here, so truncation is floor) stays at or before it. */
     if (!(exp > (double)now)) return; /* also refuses NaN */
-    if (exp < (double)expires) expires = (int64_t)floor(exp);
+    if (exp < (double)expires) expires = (int64_t)exp;
   }
   if (expires <= now) return;
   shard_t *s = shard_of(c, key);
