@@ -13,6 +13,7 @@
  *            secret), which verifies the signature and parses the claims;
  *            it has no PS256 or EdDSA.
  * Usage: bench_jose TOKENS.json [SECONDS_PER_CASE]
+ * BENCH_ONLY=custos (or openssl, libjwt) runs one column, for profiling.
  * Prints "ALG<TAB>IMPL<TAB>OPS_PER_SEC" lines; "n/a" when unsupported.
  */
 #include <jansson.h>
@@ -214,10 +215,13 @@ int main(int argc, char **argv) {
       status = 1;
       continue;
     }
-    report(c.alg, "custos", measure(run_custos, &c));
-    report(c.alg, "openssl", measure(run_openssl, &c));
+    const char *only = getenv("BENCH_ONLY");
+    if (!only || !strcmp(only, "custos")) report(c.alg, "custos", measure(run_custos, &c));
+    if (!only || !strcmp(only, "openssl")) report(c.alg, "openssl", measure(run_openssl, &c));
 #ifdef HAVE_LIBJWT
-    if (!strcmp(c.alg, "PS256") || !strcmp(c.alg, "EdDSA"))
+    if (only && strcmp(only, "libjwt")) {
+      /* skipped */
+    } else if (!strcmp(c.alg, "PS256") || !strcmp(c.alg, "EdDSA"))
       printf("%s\tlibjwt\tn/a\n", c.alg);
     else
       report(c.alg, "libjwt", measure(run_libjwt, &c));
