@@ -63,6 +63,260 @@ CUSTOS_API const char *custos_strerror(int err);
 /* Returns the library version as "MAJOR.MINOR.PATCH"; static storage. */
 CUSTOS_API const char *custos_version(void);
 
+/* Returns the enumerator's name as a static string ("CUSTOS_EEXPIRED"),
+ * or "CUSTOS_E?" for unknown values; never NULL. Meant for logs and tools
+ * that must print a stable, greppable cause. */
+CUSTOS_API const char *custos_err_name(int err);
+
+/* Frees memory the library handed to the caller (custos_claims_get_json's
+ * string). NULL does nothing. */
+CUSTOS_API void custos_free(void *p);
+
+/* ==== Token verification ==================================================
+ *
+ * A custos_verifier_t holds a set of keys (from a JWKS document, a JWKS URL
+ * or one HMAC secret) and a policy, and checks compact JWS tokens against
+ * them strictly (RFC 7519, RFC 8725): an explicit algorithm allowlist per
+ * key, never "none", key type must fit the algorithm, "crit" refused,
+ * "exp"/"nbf"/"iat" with a small leeway, "iss"/"aud"/"typ" when asked, size
+ * limits before any parsing.
+ *
+ *   custos_verifier_t *v;
+ *   if (custos_verifier_new_jwks_url("https://auth.example/jwks.json", NULL, &v)) die();
+ *   custos_claims_t *c;
+ *   int rc = custos_verify(v, token, strlen(token), &c);
+ *   if (rc != CUSTOS_OK) deny(custos_err_name(rc));   // fail closed
+ *
+ * A verifier is immutable to its users: after a successful _new, any number
+ * of threads may call custos_verify on it at once (its JWKS refresh, token
+ * cache and HMAC contexts are synchronised inside). Only custos_verifier_free
+ * needs all other calls on that verifier to have returned.
+ */
+
+typedef struct custos_verifier custos_verifier_t; /* opaque */
+typedef struct custos_claims custos_claims_t;     /* opaque */
+
+#define CUSTOS_MAX_TOKEN_LEN 8192           /* default cap on a token, bytes */
+#define CUSTOS_MAX_TOKEN_LEN_LIMIT 1048576  /* largest max_token_bytes accepted */
+#define CUSTOS_DEFAULT_LEEWAY 30            /* seconds of clock skew for exp/nbf/iat */
+#define CUSTOS_MAX_JWKS_BYTES 262144        /* default and largest JWKS body, bytes */
+#define CUSTOS_DEFAULT_JWKS_REFETCH 30      /* seconds between unknown-kid refetches */
+#define CUSTOS_DEFAULT_JWKS_MAX_AGE 300     /* seconds before a JWKS is refreshed */
+#define CUSTOS_DEFAULT_JWKS_TIMEOUT_MS 5000 /* whole JWKS request, milliseconds */
+#define CUSTOS_DEFAULT_JWKS_CONNECT_MS 2000 /* TCP + TLS connect, milliseconds */
+#define CUSTOS_MAX_CACHE_ENTRIES 1048576    /* largest token cache accepted */
+#define CUSTOS_MAX_SECRET_LEN 1024          /* largest HMAC secret, bytes */
+
+/* JWS algorithms, as bits so an allowlist is one OR'd value. "none" has no
+ * bit and can never be allowed. */
+typedef enum custos_alg {
+  CUSTOS_ALG_HS256 = 1u << 0,
+  CUSTOS_ALG_HS384 = 1u << 1,
+  CUSTOS_ALG_HS512 = 1u << 2,
+  CUSTOS_ALG_RS256 = 1u << 3,
+  CUSTOS_ALG_RS384 = 1u << 4,
+  CUSTOS_ALG_RS512 = 1u << 5,
+  CUSTOS_ALG_PS256 = 1u << 6,
+  CUSTOS_ALG_PS384 = 1u << 7,
+  CUSTOS_ALG_PS512 = 1u << 8,
+  CUSTOS_ALG_ES256 = 1u << 9,
+  CUSTOS_ALG_ES384 = 1u << 10,
+  CUSTOS_ALG_EDDSA = 1u << 11,
+} custos_alg_t;
+
+/*
+ * What a verifier accepts and how it gets its keys. Fill it with
+ * custos_verify_opts_init, then set what you need; the constructors copy
+ * everything (strings included), so the struct may be freed or reused once
+ * they return. Passing NULL for the options means the defaults.
+ *
+ * Later versions may append fields; the library's soname changes when they
+ * do, so a program built against this header always passes a struct of
+ * the size the library expects.
+ */
+typedef struct custos_verify_opts {
+  unsigned algs;              /* CUSTOS_ALG_* bits allowed, 0 = see below */
+  int64_t leeway;             /* clock skew for exp/nbf/iat, seconds, 0..86400 */
+  const char *iss;            /* required "iss" (exact), NULL = not checked */
+  const char *aud;            /* required audience ("aud" string or array
+                                 member), NULL = not checked */
+  const char *typ;            /* required header "typ" (case-insensitive,
+                                 "application/" optional), NULL = not checked */
+  int require_exp;            /* nonzero: a token without "exp" fails
+                                 (CUSTOS_ECLAIM); default 1 */
+  size_t max_token_bytes;     /* 0 = CUSTOS_MAX_TOKEN_LEN; at most
+                                 CUSTOS_MAX_TOKEN_LEN_LIMIT */
+
+  /* Optional cache of verified tokens (keyed by SHA-256 of the token
+   * text). A hit skips the signature check and returns the same claims.
+   * An entry lives until min("exp", insertion + cache_ttl) with no leeway,
+   * and is dropped when the key set changes (JWKS refresh). */
+  size_t cache_entries;       /* capacity, 0 = no cache; at most
+                                 CUSTOS_MAX_CACHE_ENTRIES */
+  int64_t cache_ttl;          /* seconds an entry may live, >= 1 when the
+                                 cache is on; default 60 */
+
+  /* JWKS URL only (ignored by the other constructors). */
+  int64_t jwks_refetch_interval; /* min seconds between fetches caused by an
+                                    unknown kid or by age; default 30 */
+  int64_t jwks_max_age;       /* seconds after which the set is refreshed
+                                 (by one verifying thread, others keep using
+                                 the old set); 0 = only on unknown kid;
+                                 default 300 */
+  size_t jwks_max_bytes;      /* body cap, 0 = CUSTOS_MAX_JWKS_BYTES (also
+                                 the largest value accepted) */
+  long jwks_timeout_ms;       /* whole request, 0 = default 5000 */
+  long jwks_connect_timeout_ms; /* connect, 0 = default 2000 */
+  int jwks_allow_http;        /* nonzero: plain http to any host; by default
+                                 http is allowed only to loopback
+                                 (localhost, 127.0.0.0/8, [::1]) */
+  const char *jwks_ca_file;   /* PEM CA bundle for https, NULL = system */
+} custos_verify_opts_t;
+
+/*
+ * Which algorithms a verifier allows (RFC 8725 §3.1): a JWK's own "alg"
+ * and opts->algs both narrow, and at least one must exist. With algs = 0,
+ * a JWKS key allows exactly its "alg" member, and a key without "alg"
+ * allows nothing (so a JWKS whose keys lack "alg" needs opts->algs). An
+ * HMAC verifier allows its one algorithm; algs, if set, must include it.
+ */
+
+/* Sets the defaults: algs 0, leeway CUSTOS_DEFAULT_LEEWAY, no iss/aud/typ,
+ * require_exp 1, no token cache (ttl 60 when enabled), JWKS refetch 30 s,
+ * max age 300 s, body cap CUSTOS_MAX_JWKS_BYTES, timeouts 5000/2000 ms,
+ * http to loopback only, system CAs. Cannot fail. */
+CUSTOS_API void custos_verify_opts_init(custos_verify_opts_t *opts);
+
+/*
+ * Creates a verifier from `len` bytes of JWKS text ({"keys":[...]}, need
+ * not be NUL-terminated). Keys custos cannot use (other kty/crv, "use"
+ * other than "sig", encryption algs) are skipped; any other problem fails
+ * the whole set. The text is not kept.
+ *
+ * Returns CUSTOS_OK with *out a new verifier (free with
+ * custos_verifier_free), or leaves *out untouched and returns:
+ *   CUSTOS_EINVAL   NULL argument, bad option, malformed JSON or JWK
+ *   CUSTOS_ETOOBIG  text over CUSTOS_MAX_JWKS_BYTES or too many keys
+ *   CUSTOS_EDEPTH / CUSTOS_EDUP  JSON too deep / duplicate member
+ *   CUSTOS_EKEY     a key refused (weak RSA, point not on curve, ...) or
+ *                   no usable key at all
+ *   CUSTOS_EALG     a key's "alg" does not fit its type
+ *   CUSTOS_EEXISTS  two keys share a kid
+ *   CUSTOS_ENOMEM
+ * Thread-safe.
+ */
+CUSTOS_API int custos_verifier_new_jwks(const char *jwks, size_t len,
+                                        const custos_verify_opts_t *opts,
+                                        custos_verifier_t **out) CUSTOS_WARN_UNUSED;
+
+/*
+ * Creates a verifier whose keys come from `url` (NUL-terminated; https, or
+ * http as opts->jwks_allow_http permits; no redirects are followed; the
+ * response must be 200 with a body of at most opts->jwks_max_bytes). The
+ * set is fetched once here, synchronously; afterwards custos_verify
+ * refetches it when a token names an unknown kid or the set is older than
+ * jwks_max_age, at most once per jwks_refetch_interval. A failed refetch
+ * keeps the keys already held, so a JWKS server outage does not stop
+ * verification with known keys.
+ *
+ * Returns CUSTOS_OK with *out a new verifier, or leaves *out untouched and
+ * returns custos_verifier_new_jwks's codes for the body, or:
+ *   CUSTOS_EINVAL   not an http(s) URL, or http to a non-loopback host
+ *                   without jwks_allow_http
+ *   CUSTOS_EIO      connection failed, timed out, or status not 200
+ *   CUSTOS_ETOOBIG  body over jwks_max_bytes (refused while reading)
+ * Thread-safe if libcurl is (libcurl >= 7.84 built thread-safe, as
+ * Debian's is); with an older libcurl call curl_global_init before
+ * starting threads.
+ */
+CUSTOS_API int custos_verifier_new_jwks_url(const char *url, const custos_verify_opts_t *opts,
+                                            custos_verifier_t **out) CUSTOS_WARN_UNUSED;
+
+/*
+ * Creates a verifier for tokens MACed with one shared secret (`len` bytes,
+ * copied, at least the hash size: 32 for HS256, 48 for HS384, 64 for
+ * HS512, at most CUSTOS_MAX_SECRET_LEN) under `alg`, one of
+ * CUSTOS_ALG_HS256/384/512. Tokens may carry any kid or none. The copy of
+ * the secret is wiped when the verifier is freed; the caller's is its own.
+ *
+ * Returns CUSTOS_OK with *out a new verifier, or leaves *out untouched and
+ * returns CUSTOS_EINVAL (NULL argument, bad option, `alg` not a single HS
+ * bit, opts->algs set without `alg`), CUSTOS_EKEY (secret too short or too
+ * long), CUSTOS_ENOMEM, CUSTOS_ECRYPTO. Thread-safe.
+ */
+CUSTOS_API int custos_verifier_new_hmac(const void *secret, size_t len, custos_alg_t alg,
+                                        const custos_verify_opts_t *opts,
+                                        custos_verifier_t **out) CUSTOS_WARN_UNUSED;
+
+/* Frees the verifier, its keys (secrets wiped) and its cache. NULL does
+ * nothing. No other call on `v` may be running or follow; claims objects
+ * it returned stay valid (they own their data). */
+CUSTOS_API void custos_verifier_free(custos_verifier_t *v);
+
+/*
+ * Verifies compact JWS `token` (`len` bytes, need not be NUL-terminated).
+ * Grants only on CUSTOS_OK; every other value means deny (fail closed).
+ *
+ * On CUSTOS_OK, if `out` is non-NULL, *out gets a new claims object
+ * (free with custos_claims_free). On failure *out is untouched. Causes,
+ * each with its own code, roughly in the order checked:
+ *   CUSTOS_ETOOBIG  len over max_token_bytes (before any decoding)
+ *   CUSTOS_EINVAL   NULL v/token; not three base64url parts; header not a
+ *                   JSON object; "alg"/"kid" of the wrong type; payload not
+ *                   a JSON object; exp/nbf/iat not numbers; iss/aud of the
+ *                   wrong type
+ *   CUSTOS_EDEPTH / CUSTOS_EDUP  header or payload JSON too deep /
+ *                   duplicate member
+ *   CUSTOS_EALG     "alg" none or unknown, or not allowed for the key
+ *   CUSTOS_ECRIT    a "crit" header (custos understands no extension)
+ *   CUSTOS_EKEY     the kid names no key (after a rate-limited JWKS
+ *                   refetch, for URL verifiers), or without a kid no
+ *                   single key fits the alg
+ *   CUSTOS_EBADSIG  the signature does not verify
+ *   CUSTOS_ECLAIM   "typ", "iss" or "aud" differ from the options, or no
+ *                   "exp" while require_exp
+ *   CUSTOS_EEXPIRED now - leeway >= exp
+ *   CUSTOS_ENOTYET  now + leeway < nbf, or iat > now + leeway
+ *   CUSTOS_ENOMEM / CUSTOS_ECRYPTO  internal faults (still a deny)
+ * Thread-safe: any number of threads may verify on one verifier. May block
+ * for up to the JWKS timeout when a URL verifier refetches its keys.
+ */
+CUSTOS_API int custos_verify(const custos_verifier_t *v, const char *token, size_t len,
+                             custos_claims_t **out) CUSTOS_WARN_UNUSED;
+
+/*
+ * Reads string claim `name` (a top-level member of the payload). On
+ * CUSTOS_OK *out points to the NUL-terminated value, borrowed: valid until
+ * custos_claims_free(c). Returns CUSTOS_ENOTFOUND when absent,
+ * CUSTOS_EINVAL when not a string (or a NULL argument); *out untouched on
+ * failure. Thread-safe (a claims object is read-only).
+ */
+CUSTOS_API int custos_claims_get_string(const custos_claims_t *c, const char *name,
+                                        const char **out) CUSTOS_WARN_UNUSED;
+
+/*
+ * Reads integer claim `name` into *out. A JSON number with a fraction
+ * (1.5) or outside int64_t is CUSTOS_EINVAL; integral reals (1e3) are
+ * accepted. Returns CUSTOS_OK, CUSTOS_ENOTFOUND, CUSTOS_EINVAL; *out
+ * untouched on failure. Thread-safe.
+ */
+CUSTOS_API int custos_claims_get_int(const custos_claims_t *c, const char *name,
+                                     int64_t *out) CUSTOS_WARN_UNUSED;
+
+/*
+ * Serializes claim `name` (any JSON type), or the whole payload when `name`
+ * is NULL, as compact JSON into *out: a new NUL-terminated string the
+ * caller frees with custos_free. Returns CUSTOS_OK, CUSTOS_ENOTFOUND,
+ * CUSTOS_EINVAL (NULL c or out), CUSTOS_ENOMEM; *out untouched on failure.
+ * Thread-safe.
+ */
+CUSTOS_API int custos_claims_get_json(const custos_claims_t *c, const char *name,
+                                      char **out) CUSTOS_WARN_UNUSED;
+
+/* Frees a claims object (and invalidates strings borrowed from it). NULL
+ * does nothing. */
+CUSTOS_API void custos_claims_free(custos_claims_t *c);
+
 #ifdef __cplusplus
 }
 #endif

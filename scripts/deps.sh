@@ -8,7 +8,7 @@ case "${1:-run}" in
   run) ;;
   test) want+=(clang libclang-rt-14-dev libcmocka-dev postgresql-15
                nodejs npm curl) ;;
-  bench) want+=(clang libclang-rt-14-dev wrk nginx-light curl) ;;
+  bench) want+=(clang libclang-rt-14-dev wrk nginx-light curl libjwt-dev nodejs npm) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 missing=()

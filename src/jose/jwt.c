@@ -17,7 +17,7 @@ void jose_policy_init(jose_policy_t *p) {
 
 /* RFC 8725 §3.1: the algorithm must be one this key may use. The JWK's own
  * "alg" and the policy's list both narrow; with neither, nothing passes. */
-static bool alg_allowed(const jose_policy_t *p, const jose_jwk_t *k, jose_alg_t alg) {
+bool jose_jwt_alg_allowed(const jose_policy_t *p, const jose_jwk_t *k, jose_alg_t alg) {
   if (!jose_jwk_fits(k, alg)) return false;
   jose_alg_t own = jose_jwk_alg(k);
   if (own && own != alg) return false;
@@ -33,7 +33,7 @@ static const char *media_subtype(const char *s) {
   return strncasecmp(s, "application/", 12) == 0 ? s + 12 : s;
 }
 
-static int check_typ(const jose_policy_t *p, const json_t *header) {
+int jose_jwt_check_typ(const jose_policy_t *p, const json_t *header) {
   if (!p->typ) return CUSTOS_OK;
   json_t *typ = json_object_get(header, "typ");
   if (!typ) return CUSTOS_ECLAIM;
@@ -95,6 +95,13 @@ static int check_iss_aud(const jose_policy_t *p, const json_t *claims) {
   return CUSTOS_OK;
 }
 
+int jose_jwt_check_claims(const jose_policy_t *policy, const json_t *claims) {
+  int rc;
+  if (!policy || !json_is_object(claims)) return CUSTOS_EINVAL;
+  if ((rc = check_times(policy, claims))) return rc;
+  return check_iss_aud(policy, claims);
+}
+
 int jose_jwt_verify(const char *token, size_t len, const jose_jwks_t *keys,
                     const jose_policy_t *policy, json_t **claims, json_t **header,
                     const jose_jwk_t **key) {
@@ -115,12 +122,12 @@ int jose_jwt_verify(const char *token, size_t len, const jose_jwks_t *keys,
     goto out;
   if ((rc = jose_jwks_select(keys, jws.alg, jws.kid, &k))) goto out;
   rc = CUSTOS_EALG;
-  if (!alg_allowed(policy, k, jws.alg)) goto out;
+  if (!jose_jwt_alg_allowed(policy, k, jws.alg)) goto out;
   if ((rc = jose_jws_verify(&jws, k))) goto out;
 
   if ((rc = jose_jws_payload(&jws, &payload, &plen))) goto out;
   if ((rc = jose_json_parse((const char *)payload, plen, policy->max_depth, &c))) goto out;
-  if ((rc = check_typ(policy, jws.header)) || (rc = check_times(policy, c)) ||
+  if ((rc = jose_jwt_check_typ(policy, jws.header)) || (rc = check_times(policy, c)) ||
       (rc = check_iss_aud(policy, c)))
     goto out;
 

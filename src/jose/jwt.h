@@ -86,6 +86,32 @@ int jose_jwt_verify(const char *token, size_t len, const jose_jwks_t *keys,
                     const jose_jwk_t **key) __attribute__((warn_unused_result));
 
 /*
+ * The pieces of jose_jwt_verify, for callers that select the key and check
+ * the signature themselves (libcustos's remembered-header path). Each gives
+ * exactly the verdict and code that jose_jwt_verify gives for that step;
+ * all are thread-safe and only read their arguments.
+ *
+ * jose_jwt_alg_allowed: step 6, true when `alg` may be used with `k`
+ * under `p` (key fits, key's own "alg", policy list; see above).
+ * jose_jwt_check_typ: step 9 on the header object (CUSTOS_OK when
+ * p->typ is NULL). jose_jwt_check_claims: steps 10 and 11 on the payload
+ * object: exp/nbf/iat against policy->now (0 = clock) and leeway,
+ * require_exp, iss and aud.
+ */
+bool jose_jwt_alg_allowed(const jose_policy_t *p, const jose_jwk_t *k, jose_alg_t alg);
+int jose_jwt_check_typ(const jose_policy_t *p, const json_t *header)
+    __attribute__((warn_unused_result));
+
+/*
+ * See above: steps 10 and 11 of jose_jwt_verify on an already verified payload object:
+ * exp/nbf/iat against policy->now (0 = clock) and leeway, require_exp,
+ * iss and aud, with the same codes. For callers that verify the signature
+ * themselves (libcustos's cached-header path). Thread-safe; reads only.
+ */
+int jose_jwt_check_claims(const jose_policy_t *policy, const json_t *claims)
+    __attribute__((warn_unused_result));
+
+/*
  * Signs `claims` (a JSON object) as a compact JWT with `key` under `alg`.
  * The header is {"alg":ALG,"typ":"JWT","kid":KID} (kid only when the key
  * has one) followed by the members of `extra_header` (may be NULL), which
