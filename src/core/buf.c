@@ -45,7 +45,9 @@ static int reserve(buf_t *b, size_t extra) {
   return CUSTOS_OK;
 }
 
-int buf_append(buf_t *b, const void *p, size_t n) {
+int buf_reserve(buf_t *b, size_t extra) { return reserve(b, extra); }
+
+int buf__append_slow(buf_t *b, const void *p, size_t n) {
   int rc = reserve(b, n);
   if (rc) return rc;
   if (n) memcpy(b->data + b->len, p, n);
@@ -77,12 +79,17 @@ int buf_printf(buf_t *b, const char *fmt, ...) {
   return rc;
 }
 
+/* 1 for bytes JSON strings must escape: controls, quote, backslash. */
+static const unsigned char NEEDS_ESCAPE[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1};
+
 int buf_json_escape(buf_t *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   size_t start = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!NEEDS_ESCAPE[c]) continue;
     int rc = buf_append(b, s + start, i - start);
     if (rc) return rc;
     char esc[6] = {'\\', 0, 0, 0, 0, 0};

@@ -40,6 +40,8 @@ static void reply_identity(http_req_t *r, const keycheck_result_t *res) {
   buf_init(&b, 0);
   jw_t w;
   jw_init(&w, &b);
+  /* One allocation for the whole answer: ids and scopes are bounded. */
+  if (buf_reserve(&b, 4 * RAND_ID_MAX + STORE_SCOPES_MAX + 128) != 0) w.rc = CUSTOS_ENOMEM;
   jw_obj(&w);
   jw_kstr(&w, "key_id", res->key_id);
   jw_kstr(&w, "app_id", res->app_id);
