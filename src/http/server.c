@@ -286,8 +286,18 @@ static bool reject_head(http_server_t *s, http_req_t *r) {
     errno = 0;
     unsigned long long n = strtoull(cl, &end, 10);
     if (errno || *end || n > s->o.max_body_bytes) {
-      reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
-      return true;
+      /* Answering now makes MHD close with the body unread, and the
+       * kernel's RST can destroy the answer before the client reads it.
+       * So a body we can afford to drain is read and dropped, then
+       * answered on a connection that stays open; only a client that
+       * waits for "100 Continue", or a body too large to drain, is
+       * answered at once. */
+      const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
+      if (errno || *end || n > HTTP_DISCARD_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
+        reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
+        return true;
+      }
+      r->too_large = true;
     }
   }
   return false;

@@ -187,6 +187,33 @@ static void test_body_over_limit_is_413(void **state) {
   free(body);
 }
 
+/* A drained over-limit body leaves the connection usable; a declared
+ * length too large to drain is refused before any of it is sent. */
+static void test_body_over_limit_keeps_connection_or_refuses_early(void **state) {
+  (void)state;
+  char body[4096];
+  memset(body, 'c', sizeof body);
+  CURL *h = httpc_new();
+  httpc_resp_t r;
+  get(h, "POST", "/echo", NULL, body, sizeof body, 0, &r);
+  assert_int_equal(r.status, 413);
+  httpc_resp_free(&r);
+  get(h, "GET", "/hello", NULL, NULL, 0, 0, &r);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.new_conns, 0);
+  httpc_resp_free(&r);
+  curl_easy_cleanup(h);
+
+  h = httpc_new();
+  const char *huge[] = {"Content-Length: 1000000000", NULL};
+  char url[256];
+  snprintf(url, sizeof url, "%s/echo", g_base);
+  assert_int_equal(httpc_do(h, "POST", url, huge, NULL, 0, 0, &r), 0);
+  assert_int_equal(r.status, 413);
+  httpc_resp_free(&r);
+  curl_easy_cleanup(h);
+}
+
 static void test_too_many_headers_is_431(void **state) {
   (void)state;
   const char *hdrs[32];
@@ -330,6 +357,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_method_is_405_with_allow),
       cmocka_unit_test(test_body_echo_within_limit),
       cmocka_unit_test(test_body_over_limit_is_413),
+      cmocka_unit_test(test_body_over_limit_keeps_connection_or_refuses_early),
       cmocka_unit_test(test_too_many_headers_is_431),
       cmocka_unit_test(test_huge_header_is_431),
       cmocka_unit_test(test_request_id_echoed_or_generated),
