@@ -30,9 +30,14 @@ test:
 fuzz:
 	@scripts/fuzz.sh $(SECONDS)
 
-bench: build
+# Each benchmark runs custos and its anchor in the same run and prints the
+# ratio (docs/performance.md). Bench deps first so CMake finds libjwt.
+bench:
 	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build
 	@bench/http.sh $(RELEASE)/custos
+	@bench/keys.sh $(RELEASE)/custos
+	@bench/jose.sh $(RELEASE)
 
 # clang-tidy over src/ with .clang-tidy; any finding fails.
 lint:
