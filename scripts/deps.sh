@@ -3,7 +3,8 @@
 # runs only when something is missing. Usage: scripts/deps.sh run|test|bench
 set -euo pipefail
 want=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-      libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libyaml-dev)
+      libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libyaml-dev
+      curl jq)
 case "${1:-run}" in
   run) ;;
   test) want+=(clang libclang-rt-14-dev libcmocka-dev postgresql-15
