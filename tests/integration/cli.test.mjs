@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { BIN, startCustos, run } from './lib/custos.mjs';
+import { BIN, startCustos, run, freshPgDatabase } from './lib/custos.mjs';
+
+// cli_postgres.test.mjs runs this same file with the server on PostgreSQL.
+const onPg = process.env.CUSTOS_CLI_STORE === 'postgres';
 
 let c;      // the server
 let token;  // admin token from `custos admin init`
@@ -65,8 +68,9 @@ function runAsync(args, env) {
 }
 
 before(async () => {
-  c = await startCustos();
-  const r = run(['admin', 'init', '--store', `sqlite:${c.dir}/custos.db`,
+  const store = onPg ? freshPgDatabase(process.env.CUSTOS_TEST_PG_URL, 'custos_cli') : undefined;
+  c = await startCustos({ store });
+  const r = run(['admin', 'init', '--store', store || `sqlite:${c.dir}/custos.db`,
     '--master-key-file', `${c.dir}/master.key`]);
   assert.equal(r.status, 0, `admin init failed: ${r.stderr}`);
   token = r.stdout.trim();
