@@ -81,7 +81,7 @@ enum {
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
 #define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
 /* Key for pg_advisory_xact_lock while rotating signing keys: "custosSK". */
-#define SIGNING_LOCK_SQL "SELECT pg_advisory_xact_lock(7166468213474529867)"
+#define SIGNING_LOCK_SQL "SELECT pg_advisory_xact_lock(7166761325953241931)"
 
 typedef struct query {
   const char *sql;
