@@ -104,6 +104,23 @@ static int open_store(app_t *a) {
   return 0;
 }
 
+/* Signing keys: after the store and the master key, before any request. */
+static int start_signer(app_t *a) {
+  char err[512];
+  jose_alg_t algs[JOSE_ALG_COUNT_];
+  size_t nalgs = 0;
+  if (signer_parse_algs(a->cfg.signing_algs, algs, JOSE_ALG_COUNT_, &nalgs) != 0) {
+    log_msg(LOG_ERROR, "signing.algs: unknown algorithm in \"%s\"", a->cfg.signing_algs);
+    return -1;
+  }
+  signer_opts_t so = {.algs = algs, .nalgs = nalgs, .retired_keep = a->cfg.signing_retired_keep_s};
+  if (signer_new(a->store, a->master_key, &so, &a->signer, err, sizeof err) != 0) {
+    log_msg(LOG_ERROR, "signing keys: %s", err);
+    return -1;
+  }
+  return 0;
+}
+
 static void usage(FILE *out) {
   fprintf(out, "usage: custos serve [flags]\n\n");
   config_flags_usage(out);
@@ -150,6 +167,7 @@ int cmd_serve(int argc, char **argv) {
     log_msg(LOG_ERROR, "cannot start the key-check service");
     goto out;
   }
+  if (start_signer(a) != 0) goto out;
   a->metrics = metrics_new();
   if (!a->metrics || app_routes(a) != 0) {
     log_msg(LOG_ERROR, "cannot set up routes");
@@ -193,6 +211,7 @@ out:
    * last usage flush writes there). */
   keycheck_free(a->keys);
   store_close(a->store);
+  signer_free(a->signer); /* after the store: its listener points here until then */
   metrics_free(a->metrics);
   OPENSSL_cleanse(a->master_key, sizeof a->master_key);
   config_wipe(&a->cfg);

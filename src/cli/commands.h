@@ -58,4 +58,11 @@ int cmd_key(int argc, char **argv);
  * (src/cli/cmd_audit.c). */
 int cmd_audit(int argc, char **argv);
 
+/* custos keys list [--json] | rotate [--alg ALG] | sign --alg ALG CLAIMS
+ * (src/cli/cmd_keys.c): signing keys, through the store directly (serve's
+ * --store/--config flags; master key from CUSTOS_MASTER_KEY or the key
+ * file, never created). rotate notifies running nodes; sign is a test aid.
+ * 0 ok, 1 failure, 2 usage. */
+int cmd_keys(int argc, char **argv);
+
 #endif

@@ -20,6 +20,7 @@ static const struct {
     {"app", cmd_app, "create | list | show: apps (admin API)"},
     {"key", cmd_key, "create | list | show | rotate | revoke | scopes: API keys (admin API)"},
     {"audit", cmd_audit, "list [filters]: the audit trail (admin API)"},
+    {"keys", cmd_keys, "list | rotate: token signing keys, the JWKS (store directly)"},
     /* Hidden (help NULL): for tests. */
     {"routes", cmd_routes, NULL},
 };

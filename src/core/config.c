@@ -57,6 +57,13 @@ const cfgkey_t config_keys[] = {
      "Requests per second one API key may make (token bucket refill). 1..1000000."},
     {"keys.burst", NULL, NULL, K_INT, F(key_burst), 1, 1000000, NULL,
      "Requests one API key may make at once before rate_per_second applies. 1..1000000."},
+    {"signing.algs", NULL, NULL, K_PATH, F(signing_algs), 0, 0, NULL,
+     "Algorithms custos signs tokens with, comma-separated; each gets an active\n"
+     "and a next key at start-up when it has none. RS256, RS384, RS512, PS256,\n"
+     "PS384, PS512, ES256, ES384, EdDSA."},
+    {"signing.retired_keep", NULL, NULL, K_SECONDS, F(signing_retired_keep_s), 60, 31536000, NULL,
+     "How long a retired signing key stays in the JWKS, so tokens it signed\n"
+     "still verify: at least the longest token lifetime. 1m..365d."},
     {"log.level", NULL, "log-level", K_ENUM, F(log_level), 0, 0, levels,
      "debug | info | warn | error."},
     {"log.access", NULL, NULL, K_BOOL, F(access_log), 0, 0, NULL,
@@ -244,6 +251,8 @@ void config_defaults(config_t *c) {
   c->key_rate_per_s = 100;
   c->key_burst = 200;
   snprintf(c->master_key_file, sizeof c->master_key_file, "./var/master.key");
+  snprintf(c->signing_algs, sizeof c->signing_algs, "RS256");
+  c->signing_retired_keep_s = 7 * 24 * 3600;
   snprintf(c->log_level, sizeof c->log_level, "info");
   c->access_log = true;
 }
@@ -492,7 +501,7 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
   /* Variables that look like config but match nothing are typos that would
    * otherwise be silently ignored. */
   static const char *const prefixes[] = {"CUSTOS_SERVER_", "CUSTOS_STORE_", "CUSTOS_LOG_",
-                                         "CUSTOS_SECRETS_", "CUSTOS_KEYS_"};
+                                         "CUSTOS_SECRETS_", "CUSTOS_KEYS_", "CUSTOS_SIGNING_"};
   for (char **e = envp; e && *e; e++) {
     const char *eq = strchr(*e, '=');
     if (!eq)
@@ -615,6 +624,30 @@ static int scan_flags(int argc, char **argv, config_t *c, config_problems_t *p,
   return i;
 }
 
+/* "RS256", "ES256,EdDSA": known names of algorithms with key pairs, comma
+ * separated (spaces around commas allowed), none twice. */
+static bool signing_algs_valid(const char *list) {
+  static const char *const ALGS[] = {"RS256", "RS384", "RS512", "PS256", "PS384",
+                                     "PS512", "ES256", "ES384", "EdDSA"};
+  bool seen[sizeof ALGS / sizeof ALGS[0]] = {false};
+  size_t count = 0;
+  const char *p = list;
+  for (;;) {
+    while (*p == ' ') p++;
+    size_t n = strcspn(p, ", ");
+    size_t i = 0;
+    while (i < sizeof ALGS / sizeof ALGS[0] && !(strlen(ALGS[i]) == n && !strncmp(ALGS[i], p, n)))
+      i++;
+    if (i == sizeof ALGS / sizeof ALGS[0] || seen[i]) return false;
+    seen[i] = true;
+    count++;
+    p += n;
+    while (*p == ' ') p++;
+    if (!*p) return count > 0;
+    if (*p++ != ',') return false;
+  }
+}
+
 int config_validate(const config_t *c, config_problems_t *p) {
   size_t before = problems_total(p);
   if (strcmp(c->mode, "production") == 0 && c->master_key_hex[0] == '\0' &&
@@ -622,6 +655,11 @@ int config_validate(const config_t *c, config_problems_t *p) {
     config_problem_add(p, 0, "config",
                        "mode production needs a master key: set CUSTOS_MASTER_KEY or "
                        "secrets.master_key_file");
+  if (!signing_algs_valid(c->signing_algs))
+    config_problem_add(p, 0, "config",
+                       "signing.algs must be 1 to 9 comma-separated names from RS256, RS384, "
+                       "RS512, PS256, PS384, PS512, ES256, ES384, EdDSA (got \"%.48s\")",
+                       c->signing_algs);
   return problems_total(p) == before ? CUSTOS_OK : CUSTOS_EINVAL;
 }
 

@@ -53,6 +53,8 @@ typedef struct config {
   char master_key_hex[65];    /* CUSTOS_MASTER_KEY env only (64 hex chars); never from the file, never printed */
   int key_rate_per_s;         /* keys.rate_per_second, default 100, 1..1000000: per-key token bucket refill */
   int key_burst;              /* keys.burst, default 200, 1..1000000: per-key bucket size */
+  char signing_algs[64];      /* signing.algs, default "RS256": comma-separated RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|EdDSA */
+  int signing_retired_keep_s; /* signing.retired_keep, default 7d, 1m..365d: how long a retired signing key stays in the JWKS */
   char log_level[8];          /* log.level: debug|info|warn|error, default "info" */
   bool access_log;            /* log.access, default true */
 } config_t;
@@ -110,9 +112,9 @@ int config_load_buffer(config_t *c, const char *data, size_t len, const char *na
  * CUSTOS_LISTEN and CUSTOS_MASTER_KEY (64 hex characters, the only way to
  * set master_key_hex). If a full name and its alias are both set they must
  * agree. Unknown variables under CUSTOS_SERVER_, CUSTOS_STORE_, CUSTOS_LOG_,
- * CUSTOS_SECRETS_, CUSTOS_KEYS_ are problems; other CUSTOS_* names belong to other tools
- * and are ignored. Returns CUSTOS_OK or CUSTOS_EINVAL; `c` unchanged on
- * failure.
+ * CUSTOS_SECRETS_, CUSTOS_KEYS_, CUSTOS_SIGNING_ are problems; other
+ * CUSTOS_* names belong to other tools and are ignored. Returns CUSTOS_OK
+ * or CUSTOS_EINVAL; `c` unchanged on failure.
  */
 int config_apply_env(config_t *c, char **envp, config_problems_t *p)
     __attribute__((warn_unused_result));
@@ -135,7 +137,7 @@ int config_from_args(config_t *c, int argc, char **argv, char **envp,
     __attribute__((warn_unused_result));
 
 /* Cross-field checks that need nothing but `c` (no file system): production
- * mode needs a master key source. Returns CUSTOS_OK or CUSTOS_EINVAL. */
+ * mode needs a master key source; signing.algs names 1..9 known algorithms. Returns CUSTOS_OK or CUSTOS_EINVAL. */
 int config_validate(const config_t *c, config_problems_t *p)
     __attribute__((warn_unused_result));
 

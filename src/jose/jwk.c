@@ -632,3 +632,89 @@ out:
   members_free(m, nm);
   return rc;
 }
+
+/* ---- from an EVP_PKEY ------------------------------------------------------ */
+
+static bool pkey_has_bn(const EVP_PKEY *pk, const char *param) {
+  BIGNUM *bn = NULL;
+  bool ok = EVP_PKEY_get_bn_param(pk, param, &bn) == 1;
+  BN_clear_free(bn);
+  return ok;
+}
+
+/* The same deterministic RSA rules parse_rsa applies. */
+static int check_rsa_pkey(const EVP_PKEY *pk) {
+  BIGNUM *n = NULL, *e = NULL;
+  int rc = CUSTOS_EKEY;
+  int bits = EVP_PKEY_get_bits(pk);
+  if (bits < JOSE_RSA_MIN_BITS || bits > JOSE_RSA_MAX_BITS) goto out;
+  if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+      EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+    goto out;
+  if (!BN_is_odd(n) || !BN_is_odd(e) || BN_cmp(e, BN_value_one()) <= 0 || BN_cmp(e, n) >= 0 ||
+      BN_num_bytes(e) > 64)
+    goto out;
+  rc = CUSTOS_OK;
+out:
+  BN_free(n);
+  BN_free(e);
+  return rc;
+}
+
+static jose_crv_t ec_curve(const EVP_PKEY *pk) {
+  char group[64];
+  if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) !=
+      1)
+    return JOSE_CRV_NONE;
+  if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0) return JOSE_CRV_P256;
+  if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0) return JOSE_CRV_P384;
+  return JOSE_CRV_NONE;
+}
+
+int jose_jwk_from_pkey(EVP_PKEY *pkey, jose_alg_t alg, const char *kid, jose_jwk_t **out) {
+  char tp[JOSE_THUMBPRINT_LEN + 1];
+  size_t rawlen = 0;
+  int rc;
+  if (!pkey || !out) return CUSTOS_EINVAL;
+  if (kid && strnlen(kid, JOSE_KID_MAX + 1) > JOSE_KID_MAX) return CUSTOS_EINVAL;
+  if (!jose_alg_name(alg) || jose_alg_kty(alg) == JOSE_KTY_OCT) return CUSTOS_EALG;
+  jose_jwk_t *k = calloc(1, sizeof *k);
+  if (!k) return CUSTOS_ENOMEM;
+  atomic_init(&k->refs, 1);
+
+  rc = CUSTOS_EKEY;
+  if (EVP_PKEY_is_a(pkey, "RSA")) {
+    k->kty = JOSE_KTY_RSA;
+    if ((rc = check_rsa_pkey(pkey))) goto fail;
+    k->priv = pkey_has_bn(pkey, OSSL_PKEY_PARAM_RSA_D);
+  } else if (EVP_PKEY_is_a(pkey, "EC")) {
+    k->kty = JOSE_KTY_EC;
+    if ((k->crv = ec_curve(pkey)) == JOSE_CRV_NONE) goto fail;
+    k->priv = pkey_has_bn(pkey, OSSL_PKEY_PARAM_PRIV_KEY);
+  } else if (EVP_PKEY_is_a(pkey, "ED25519")) {
+    k->kty = JOSE_KTY_OKP;
+    k->crv = JOSE_CRV_ED25519;
+    k->priv = EVP_PKEY_get_raw_private_key(pkey, NULL, &rawlen) == 1 && rawlen == 32;
+  } else {
+    goto fail;
+  }
+  k->alg = alg;
+  rc = CUSTOS_EALG;
+  if (!jose_jwk_fits(k, alg)) goto fail;
+  rc = CUSTOS_ECRYPTO;
+  if (EVP_PKEY_up_ref(pkey) != 1) goto fail;
+  k->pkey = pkey;
+  rc = CUSTOS_ENOMEM;
+  if (!(k->use = dup_n("sig", 3))) goto fail;
+  if (!kid) {
+    if ((rc = jose_jwk_thumbprint(k, tp))) goto fail;
+    kid = tp;
+  }
+  rc = CUSTOS_ENOMEM;
+  if (!(k->kid = dup_n(kid, strlen(kid)))) goto fail;
+  *out = k;
+  return CUSTOS_OK;
+fail:
+  jwk_destroy(k);
+  return rc;
+}

@@ -125,6 +125,21 @@ json_t *jose_jwk_to_json(const jose_jwk_t *k, unsigned flags) __attribute__((war
 int jose_jwk_thumbprint(const jose_jwk_t *k, char out[JOSE_THUMBPRINT_LEN + 1])
     __attribute__((warn_unused_result));
 
+/*
+ * Wraps an existing key pair or public key `pkey` (RSA, EC P-256/P-384,
+ * Ed25519) as a new JWK in *out (refcount 1) for `alg`, with "use":"sig".
+ * The JWK takes its own reference to `pkey` (EVP_PKEY_up_ref); the caller
+ * keeps theirs. `kid` is copied; NULL means the RFC 7638 thumbprint. The
+ * key must pass the same acceptance rules as a parsed JWK (RSA size and
+ * exponent, curve) and fit `alg`.
+ * Returns CUSTOS_OK, or with *out untouched: CUSTOS_EINVAL (NULL
+ * arguments, kid longer than JOSE_KID_MAX), CUSTOS_EALG (alg unknown, HMAC,
+ * or not for this key), CUSTOS_EKEY (key type, curve or size refused),
+ * CUSTOS_ENOMEM, CUSTOS_ECRYPTO. Thread-safe.
+ */
+int jose_jwk_from_pkey(EVP_PKEY *pkey, jose_alg_t alg, const char *kid, jose_jwk_t **out)
+    __attribute__((warn_unused_result));
+
 /* ---- for src/jose only -------------------------------------------------- */
 
 /* The key's EVP_PKEY (RSA, EC, OKP), NULL for oct. Borrowed; lives as long

@@ -12,6 +12,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "auth/keycheck.h"
+#include "jose/signer.h"
 #include "store/store.h"
 
 typedef struct app {
@@ -22,6 +23,7 @@ typedef struct app {
   unsigned char master_key[32];  /* wiped at shutdown */
   http_server_t *http;
   keycheck_t *keys;              /* API key checks (whoami, profiles); invalidated by the admin API */
+  signer_t *signer;              /* signing keys and the JWKS; freed after the store closes */
 } app_t;
 
 /* Registers every route custos serves. Returns 0, or -1 if the route
@@ -36,5 +38,8 @@ void ops_metrics(http_req_t *r, void *ctx);
 /* GET /v1/whoami (src/server/whoami.c): who does the presented API key
  * belong to. */
 void whoami(http_req_t *r, void *ctx);
+
+/* GET /.well-known/jwks.json (src/server/jwks.c). */
+void jwks_get(http_req_t *r, void *ctx);
 
 #endif

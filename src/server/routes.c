@@ -10,6 +10,7 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_GET, "/healthz", ops_healthz, a, NULL);
   rc |= router_add(r, HTTP_GET, "/readyz", ops_readyz, a, NULL);
   rc |= router_add(r, HTTP_GET, "/metrics", ops_metrics, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/.well-known/jwks.json", jwks_get, a, NULL);
   rc |= router_add(r, HTTP_GET, "/v1/whoami", whoami, a, NULL);
 
   /* Admin API (docs/admin-api.md). Keep src/admin/openapi.json in step:

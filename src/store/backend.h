@@ -104,6 +104,16 @@ typedef struct store_ops {
   int (*admin_token_count_active)(void *impl, int64_t *n_out);
   int (*admin_token_revoke)(void *impl, const char *id, int64_t at);
 
+  /* Validated input; activated_at/retired_at already set. */
+  int (*signing_key_create)(void *impl, const store_signing_key_t *k);
+  /* state NULL = all; rows own their strings (strdup). */
+  int (*signing_key_list)(void *impl, const char *state, int limit, store_signing_key_t *out,
+                          int *n_out);
+  /* One transaction as store_signing_key_rotate(): k->created_at is `now`;
+   * on success writes k->state and k->activated_at. */
+  int (*signing_key_rotate)(void *impl, store_signing_key_t *k);
+  int (*signing_key_generation)(void *impl, int64_t *gen_out);
+
   /* Validated channel/payload. */
   int (*notify)(void *impl, const char *channel, const char *payload);
   /* Registers a listener; CUSTOS_ETOOBIG past STORE_LISTENERS_MAX. Failures

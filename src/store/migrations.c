@@ -144,9 +144,35 @@ static const char V2_PG[] =
     V2_KEY_COLUMNS("COLLATE \"C\"")
     "CREATE INDEX audit_event_action ON audit_event((action COLLATE \"C\"), id);";
 
+/*
+ * Version 3: signing keys (src/jose/signer.h).
+ *  - sealed is the private JWK sealed under the master key (base64url);
+ *    public_jwk is plain JSON, readable without the key.
+ *  - At most one "active" and one "next" key per alg: a partial unique
+ *    index, so two nodes bootstrapping at once cannot both succeed.
+ *  - Timestamps are 0 for "not yet", like api_key's.
+ */
+#define V3_SIGNING_KEY(ID)                                                              \
+  "CREATE TABLE signing_key ("                                                          \
+  " kid TEXT " ID " PRIMARY KEY,"                                                       \
+  " alg TEXT NOT NULL,"                                                                 \
+  " state TEXT NOT NULL CHECK (state IN ('next', 'active', 'retired')),"                \
+  " sealed TEXT NOT NULL,"                                                              \
+  " public_jwk TEXT NOT NULL,"                                                          \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " activated_at BIGINT NOT NULL DEFAULT 0,"                                            \
+  " retired_at BIGINT NOT NULL DEFAULT 0);"                                             \
+  "CREATE UNIQUE INDEX signing_key_live ON signing_key(alg, state)"                     \
+  " WHERE state <> 'retired';"                                                          \
+  "CREATE INDEX signing_key_state ON signing_key(state, created_at);"
+
+static const char V3_SQLITE[] = V3_SIGNING_KEY("");
+static const char V3_PG[] = V3_SIGNING_KEY("COLLATE \"C\"");
+
 static const migration_t MIGRATIONS[] = {
     {NULL, V1_SQLITE, V1_PG},
     {NULL, V2_SQLITE, V2_PG},
+    {NULL, V3_SQLITE, V3_PG},
 };
 
 int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }

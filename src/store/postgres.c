@@ -65,6 +65,13 @@ enum {
   PS_ADM_COUNT_ACTIVE,
   PS_ADM_REVOKE,
   PS_NOTIFY,
+  PS_SK_INSERT,
+  PS_SK_LIST,
+  PS_SK_LIST_STATE,
+  PS_SK_RETIRE,
+  PS_SK_PROMOTE,
+  PS_SK_INSERT_ROTATED,
+  PS_SK_GENERATION,
   PS_COUNT
 };
 
@@ -72,6 +79,9 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
+#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
+/* Key for pg_advisory_xact_lock while rotating signing keys: "custosSK". */
+#define SIGNING_LOCK_SQL "SELECT pg_advisory_xact_lock(7166761325953241931)"
 
 typedef struct query {
   const char *sql;
@@ -162,6 +172,34 @@ static const query_t Q[PS_COUNT] = {
                        " THEN $2::bigint ELSE revoked_at END WHERE id = $1",
                        2, false},
     [PS_NOTIFY] = {"SELECT pg_notify($1, $2)", 2, false},
+    [PS_SK_INSERT] = {"INSERT INTO signing_key (" SK_COLS ")"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+                      7, false},
+    [PS_SK_LIST] = {"SELECT " SK_COLS " FROM signing_key ORDER BY created_at DESC, kid DESC"
+                    " LIMIT $1",
+                    1, true},
+    [PS_SK_LIST_STATE] = {"SELECT " SK_COLS " FROM signing_key WHERE state = $1"
+                          " ORDER BY created_at DESC, kid DESC LIMIT $2",
+                          2, true},
+    /* Rotation steps, as in sqlite.c; run under SIGNING_LOCK_SQL so
+     * concurrent rotations take turns instead of tripping the unique index. */
+    [PS_SK_RETIRE] = {"UPDATE signing_key SET state = 'retired', retired_at = $2::bigint"
+                      " WHERE alg = $1 AND state = 'active' AND EXISTS"
+                      " (SELECT 1 FROM signing_key WHERE alg = $1 AND state = 'next')",
+                      2, false},
+    [PS_SK_PROMOTE] = {"UPDATE signing_key SET state = 'active', activated_at = $2::bigint"
+                       " WHERE alg = $1 AND state = 'next'",
+                       2, false},
+    [PS_SK_INSERT_ROTATED] = {"INSERT INTO signing_key (" SK_COLS ")"
+                              " SELECT $1::text, $2::text, CASE WHEN a THEN 'next' ELSE 'active'"
+                              " END, $3::text, $4::text, $5::bigint, CASE WHEN a THEN 0 ELSE"
+                              " $5::bigint END, 0 FROM (SELECT EXISTS (SELECT 1 FROM signing_key"
+                              " WHERE alg = $2::text AND state = 'active') AS a) t"
+                              " RETURNING state, activated_at",
+                              5, false},
+    [PS_SK_GENERATION] = {"SELECT (count(*) + COALESCE(sum(created_at + activated_at +"
+                          " retired_at), 0))::bigint FROM signing_key",
+                          0, true},
 };
 
 _Static_assert(PS_COUNT <= 64, "prepared-statement bitmap is 64 bits");
@@ -499,6 +537,27 @@ static int fn_admin(const PGresult *r, int i, void *o) {
 }
 
 static int fn_count(const PGresult *r, int i, void *o) { return get_i64(r, i, 0, o); }
+
+static int fn_signing(const PGresult *r, int i, void *o) {
+  store_signing_key_t *k = o;
+  memset(k, 0, sizeof *k);
+  if (store__copy(k->kid, sizeof k->kid, PQgetvalue(r, i, 0)) ||
+      store__copy(k->alg, sizeof k->alg, PQgetvalue(r, i, 1)) ||
+      store__copy(k->state, sizeof k->state, PQgetvalue(r, i, 2)) ||
+      get_i64(r, i, 5, &k->created_at) || get_i64(r, i, 6, &k->activated_at) ||
+      get_i64(r, i, 7, &k->retired_at))
+    return CUSTOS_ESTORE;
+  /* Last, so a failure above leaves nothing allocated. */
+  k->sealed = strdup(PQgetvalue(r, i, 3));
+  k->public_jwk = strdup(PQgetvalue(r, i, 4));
+  if (!k->sealed || !k->public_jwk) {
+    store_signing_key_cleanup(k);
+    return CUSTOS_ENOMEM;
+  }
+  return CUSTOS_OK;
+}
+
+static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
 
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
 
@@ -1005,6 +1064,76 @@ static int pg_admin_token_revoke(void *impl, const char *id, int64_t at) {
   return update_one(impl, PS_ADM_REVOKE, params);
 }
 
+/* --- signing keys -------------------------------------------------------- */
+
+static int pg_signing_key_create(void *impl, const store_signing_key_t *k) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char at[24], act[24];
+  int rc;
+  snprintf(at, sizeof at, "%lld", (long long)k->created_at);
+  snprintf(act, sizeof act, "%lld", (long long)k->activated_at);
+  const char *const params[] = {k->kid, k->alg, k->state, k->sealed, k->public_jwk, at, act};
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_write(g, pc, PS_SK_INSERT, params);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_signing_key_list(void *impl, const char *state, int limit,
+                               store_signing_key_t *out, int *n) {
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit);
+  if (state) {
+    const char *const params[] = {state, lim};
+    return pg_select(impl, PS_SK_LIST_STATE, params, fn_signing, cleanup_signing, out,
+                     sizeof *out, limit, false, n);
+  }
+  const char *const params[] = {lim};
+  return pg_select(impl, PS_SK_LIST, params, fn_signing, cleanup_signing, out, sizeof *out,
+                   limit, false, n);
+}
+
+static int pg_signing_key_rotate(void *impl, store_signing_key_t *k) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  char now[24], state[STORE_SIGNING_STATE_MAX];
+  int64_t activated = 0;
+  int rc;
+  snprintf(now, sizeof now, "%lld", (long long)k->created_at);
+  const char *const step[] = {k->alg, now};
+  const char *const ins[] = {k->kid, k->alg, k->sealed, k->public_jwk, now};
+  if ((rc = checkout(g, &pc))) return rc;
+  if ((rc = simple(pc, "BEGIN", "begin"))) goto out;
+  if ((rc = simple(pc, SIGNING_LOCK_SQL, "signing key lock")) ||
+      (rc = exec_write(g, pc, PS_SK_RETIRE, step)) ||
+      (rc = exec_write(g, pc, PS_SK_PROMOTE, step)) ||
+      (rc = run(g, pc, PS_SK_INSERT_ROTATED, ins, &r)))
+    goto fail;
+  if (PQntuples(r) != 1 || store__copy(state, sizeof state, PQgetvalue(r, 0, 0)) ||
+      get_i64(r, 0, 1, &activated)) {
+    log_msg(LOG_ERROR, "store: postgres: malformed row from signing key rotation");
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if ((rc = simple(pc, "COMMIT", "commit"))) goto fail;
+  memcpy(k->state, state, sizeof state);
+  k->activated_at = activated;
+  goto out;
+fail:
+  PQclear(PQexec(pc->c, "ROLLBACK"));
+out:
+  PQclear(r);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_signing_key_generation(void *impl, int64_t *gen_out) {
+  return pg_select(impl, PS_SK_GENERATION, NULL, fn_count, NULL, gen_out, sizeof *gen_out, 1,
+                   true, NULL);
+}
+
 /* --- notifications ------------------------------------------------------- */
 
 static int pg_notify(void *impl, const char *channel, const char *payload) {
@@ -1047,6 +1176,10 @@ const store_ops_t store__pg_ops = {
     .admin_token_get_by_hash = pg_admin_token_get_by_hash,
     .admin_token_count_active = pg_admin_token_count_active,
     .admin_token_revoke = pg_admin_token_revoke,
+    .signing_key_create = pg_signing_key_create,
+    .signing_key_list = pg_signing_key_list,
+    .signing_key_rotate = pg_signing_key_rotate,
+    .signing_key_generation = pg_signing_key_generation,
     .notify = pg_notify,
     .listen = pg__listen,
 };

@@ -65,6 +65,13 @@ enum {
   ST_ADM_GET_HASH,
   ST_ADM_COUNT_ACTIVE,
   ST_ADM_REVOKE,
+  ST_SK_INSERT,
+  ST_SK_LIST,
+  ST_SK_LIST_STATE,
+  ST_SK_RETIRE,
+  ST_SK_PROMOTE,
+  ST_SK_INSERT_ROTATED,
+  ST_SK_GENERATION,
   ST_COUNT
 };
 
@@ -72,6 +79,7 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
+#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
 
 static const char *const SQL[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -134,6 +142,26 @@ static const char *const SQL[ST_COUNT] = {
     [ST_ADM_COUNT_ACTIVE] = "SELECT count(*) FROM admin_token WHERE revoked_at = 0",
     [ST_ADM_REVOKE] = "UPDATE admin_token SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
                       " ELSE revoked_at END WHERE id = ?1",
+    [ST_SK_INSERT] = "INSERT INTO signing_key (" SK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+    [ST_SK_LIST] = "SELECT " SK_COLS " FROM signing_key ORDER BY created_at DESC, kid DESC"
+                   " LIMIT ?1",
+    [ST_SK_LIST_STATE] = "SELECT " SK_COLS " FROM signing_key WHERE state = ?1"
+                         " ORDER BY created_at DESC, kid DESC LIMIT ?2",
+    /* Rotation, in this order (see store_signing_key_rotate): the active
+     * key retires only when a next key is there to take over; the next key
+     * becomes active; the new key is next unless no key is active. */
+    [ST_SK_RETIRE] = "UPDATE signing_key SET state = 'retired', retired_at = ?2"
+                     " WHERE alg = ?1 AND state = 'active' AND EXISTS"
+                     " (SELECT 1 FROM signing_key WHERE alg = ?1 AND state = 'next')",
+    [ST_SK_PROMOTE] = "UPDATE signing_key SET state = 'active', activated_at = ?2"
+                      " WHERE alg = ?1 AND state = 'next'",
+    [ST_SK_INSERT_ROTATED] =
+        "INSERT INTO signing_key (" SK_COLS ")"
+        " SELECT ?1, ?2, CASE WHEN a THEN 'next' ELSE 'active' END, ?3, ?4, ?5,"
+        " CASE WHEN a THEN 0 ELSE ?5 END, 0 FROM (SELECT EXISTS (SELECT 1 FROM signing_key"
+        " WHERE alg = ?2 AND state = 'active') AS a) RETURNING state, activated_at",
+    [ST_SK_GENERATION] = "SELECT count(*) + COALESCE(sum(created_at + activated_at + retired_at),"
+                         " 0) FROM signing_key",
 };
 
 typedef struct conn {
@@ -562,7 +590,27 @@ static int row_admin(sqlite3_stmt *st, store_admin_token_t *t) {
   return CUSTOS_OK;
 }
 
+static int row_signing(sqlite3_stmt *st, store_signing_key_t *k) {
+  memset(k, 0, sizeof *k);
+  if (store__copy(k->kid, sizeof k->kid, col_text(st, 0)) ||
+      store__copy(k->alg, sizeof k->alg, col_text(st, 1)) ||
+      store__copy(k->state, sizeof k->state, col_text(st, 2)))
+    return CUSTOS_ESTORE;
+  k->created_at = sqlite3_column_int64(st, 5);
+  k->activated_at = sqlite3_column_int64(st, 6);
+  k->retired_at = sqlite3_column_int64(st, 7);
+  /* Last, so a failure above leaves nothing allocated. */
+  k->sealed = strdup(col_text(st, 3));
+  k->public_jwk = strdup(col_text(st, 4));
+  if (!k->sealed || !k->public_jwk) {
+    store_signing_key_cleanup(k);
+    return CUSTOS_ENOMEM;
+  }
+  return CUSTOS_OK;
+}
+
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
+static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
 
 /*
  * Steps a bound SELECT on `c`, decoding up to `limit` rows of `size` bytes
@@ -592,6 +640,7 @@ static int fn_app(sqlite3_stmt *st, void *o) { return row_app(st, o); }
 static int fn_audit(sqlite3_stmt *st, void *o) { return row_audit(st, o); }
 static int fn_key(sqlite3_stmt *st, void *o) { return row_key(st, o); }
 static int fn_admin(sqlite3_stmt *st, void *o) { return row_admin(st, o); }
+static int fn_signing(sqlite3_stmt *st, void *o) { return row_signing(st, o); }
 
 /* --- writes -------------------------------------------------------------- */
 
@@ -724,8 +773,9 @@ static int sq_select(sq_t *q, int id, const char *p1, const char *p2, bool has_i
     rc = CUSTOS_ESTORE;
     goto out;
   }
-  rc = fetch(c, st, fn, fn == fn_audit ? cleanup_audit : NULL, out, size, limit, notfound,
-             n_out);
+  rc = fetch(c, st, fn,
+             fn == fn_audit ? cleanup_audit : fn == fn_signing ? cleanup_signing : NULL, out,
+             size, limit, notfound, n_out);
 out:
   reader_put(q, c);
   return rc;
@@ -1042,6 +1092,99 @@ static int sq_admin_token_revoke(void *impl, const char *id, int64_t at) {
   return update_one(impl, ST_ADM_REVOKE, id, NULL, at);
 }
 
+/* --- signing keys -------------------------------------------------------- */
+
+static int sq_signing_key_create(void *impl, const store_signing_key_t *k) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_SK_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, k->kid) || bind_text(st, 2, k->alg) || bind_text(st, 3, k->state) ||
+      bind_text(st, 4, k->sealed) || bind_text(st, 5, k->public_jwk) ||
+      sqlite3_bind_int64(st, 6, k->created_at) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 7, k->activated_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = insert(c, st, "insert signing_key");
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_signing_key_list(void *impl, const char *state, int limit,
+                               store_signing_key_t *out, int *n) {
+  if (state)
+    return sq_select(impl, ST_SK_LIST_STATE, state, NULL, false, 0, fn_signing, out, sizeof *out,
+                     limit, false, n);
+  return sq_select(impl, ST_SK_LIST, NULL, NULL, false, 0, fn_signing, out, sizeof *out, limit,
+                   false, n);
+}
+
+/* Runs rotation step `id` bound as (?1 alg, ?2 now). */
+static int rotate_step(conn_t *c, int id, const char *alg, int64_t now) {
+  sqlite3_stmt *st = stmt(c, id);
+  if (!st) return CUSTOS_ESTORE;
+  if (bind_text(st, 1, alg) || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+    stmt_done(st);
+    return CUSTOS_ESTORE;
+  }
+  return insert(c, st, SQL[id]);
+}
+
+static int sq_signing_key_rotate(void *impl, store_signing_key_t *k) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  char state[STORE_SIGNING_STATE_MAX];
+  int64_t activated = 0;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
+  if ((rc = rotate_step(c, ST_SK_RETIRE, k->alg, k->created_at)) ||
+      (rc = rotate_step(c, ST_SK_PROMOTE, k->alg, k->created_at)))
+    goto fail;
+  if (!(st = stmt(c, ST_SK_INSERT_ROTATED))) {
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  if (bind_text(st, 1, k->kid) || bind_text(st, 2, k->alg) || bind_text(st, 3, k->sealed) ||
+      bind_text(st, 4, k->public_jwk) || sqlite3_bind_int64(st, 5, k->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto fail;
+  }
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    rc = store__copy(state, sizeof state, col_text(st, 0));
+    activated = sqlite3_column_int64(st, 1);
+  } else {
+    rc = fail_rc(c, src, "insert rotated signing_key");
+  }
+  stmt_done(st);
+  if (rc) goto fail;
+  if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
+  memcpy(k->state, state, sizeof state);
+  k->activated_at = activated;
+  goto out;
+fail:
+  rollback(c);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_signing_key_generation(void *impl, int64_t *gen_out) {
+  return sq_select(impl, ST_SK_GENERATION, NULL, NULL, false, 0, fn_count, gen_out,
+                   sizeof *gen_out, 1, true, NULL);
+}
+
 /* --- notifications ------------------------------------------------------- */
 
 /* One node: deliver to this store's listeners on the caller's thread. The
@@ -1106,6 +1249,10 @@ const store_ops_t store__sqlite_ops = {
     .admin_token_get_by_hash = sq_admin_token_get_by_hash,
     .admin_token_count_active = sq_admin_token_count_active,
     .admin_token_revoke = sq_admin_token_revoke,
+    .signing_key_create = sq_signing_key_create,
+    .signing_key_list = sq_signing_key_list,
+    .signing_key_rotate = sq_signing_key_rotate,
+    .signing_key_generation = sq_signing_key_generation,
     .notify = sq_notify,
     .listen = sq_listen,
 };

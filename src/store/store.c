@@ -855,6 +855,102 @@ int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id
   return rc;
 }
 
+/* --- signing keys ---------------------------------------------------------- */
+
+static bool kid_char(char c) { return start_char(c) || c == '-'; }
+static bool alg_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool state_valid(const char *st) {
+  return st && (strcmp(st, "next") == 0 || strcmp(st, "active") == 0 ||
+                strcmp(st, "retired") == 0);
+}
+
+/* A JSON object with no member that would carry private key material: the
+ * last guard that a private key never lands in the clear column. */
+static bool public_jwk_valid(const char *j) {
+  static const char *const PRIVATE[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
+  size_t n = strnlen(j, STORE_PUBLIC_JWK_MAX + 1);
+  if (n > STORE_PUBLIC_JWK_MAX) return false;
+  json_error_t jerr;
+  json_t *o = json_loadb(j, n, JSON_REJECT_DUPLICATES, &jerr);
+  bool ok = json_is_object(o);
+  for (size_t i = 0; ok && i < sizeof PRIVATE / sizeof PRIVATE[0]; i++)
+    if (json_object_get(o, PRIVATE[i])) ok = false;
+  json_decref(o);
+  return ok;
+}
+
+/* kid, alg, sealed and public_jwk of a key to insert. */
+static bool signing_input_valid(const store_signing_key_t *k) {
+  return field_terminated(k->kid, sizeof k->kid) && field_terminated(k->alg, sizeof k->alg) &&
+         chars_valid(k->kid, 1, STORE_KID_MAX - 1, kid_char) &&
+         chars_valid(k->alg, 1, STORE_SIGNING_ALG_MAX - 1, alg_char) && k->sealed &&
+         chars_valid(k->sealed, 1, STORE_SEALED_MAX, kid_char) && k->public_jwk &&
+         public_jwk_valid(k->public_jwk);
+}
+
+int store_signing_key_create(store_t *s, store_signing_key_t *k) {
+  store_signing_key_t c;
+  if (!k || !signing_input_valid(k) || !field_terminated(k->state, sizeof k->state) ||
+      (strcmp(k->state, "next") != 0 && strcmp(k->state, "active") != 0) || k->created_at < 0)
+    return CUSTOS_EINVAL;
+  memset(&c, 0, sizeof c);
+  memcpy(c.kid, k->kid, strlen(k->kid) + 1);
+  memcpy(c.alg, k->alg, strlen(k->alg) + 1);
+  memcpy(c.state, k->state, strlen(k->state) + 1);
+  c.sealed = k->sealed;
+  c.public_jwk = k->public_jwk;
+  c.created_at = k->created_at ? k->created_at : (int64_t)time(NULL);
+  c.activated_at = strcmp(c.state, "active") == 0 ? c.created_at : 0;
+  int rc = counted(s, s->ops->signing_key_create(s->impl, &c));
+  if (rc == CUSTOS_OK) *k = c;
+  return rc;
+}
+
+int store_signing_key_list(store_t *s, const char *state, int limit, store_signing_key_t *out,
+                           int *n_out) {
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit) || (state && !state_valid(state)))
+    return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->signing_key_list(s->impl, state, limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+void store_signing_key_cleanup(store_signing_key_t *k) {
+  if (!k) return;
+  free(k->sealed);
+  free(k->public_jwk);
+  k->sealed = k->public_jwk = NULL;
+}
+
+int store_signing_key_rotate(store_t *s, const char *alg, store_signing_key_t *new_key,
+                             int64_t now) {
+  store_signing_key_t c;
+  if (!alg || !new_key || now <= 0 || !chars_valid(alg, 1, STORE_SIGNING_ALG_MAX - 1, alg_char) ||
+      !signing_input_valid(new_key) || strcmp(alg, new_key->alg) != 0)
+    return CUSTOS_EINVAL;
+  memset(&c, 0, sizeof c);
+  memcpy(c.kid, new_key->kid, strlen(new_key->kid) + 1);
+  memcpy(c.alg, alg, strlen(alg) + 1);
+  c.sealed = new_key->sealed;
+  c.public_jwk = new_key->public_jwk;
+  c.created_at = now;
+  int rc = counted(s, s->ops->signing_key_rotate(s->impl, &c));
+  if (rc == CUSTOS_OK) *new_key = c;
+  return rc;
+}
+
+int store_signing_key_generation(store_t *s, int64_t *gen_out) {
+  int64_t g = 0;
+  if (!gen_out) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->signing_key_generation(s->impl, &g));
+  if (rc == CUSTOS_OK) *gen_out = g;
+  return rc;
+}
+
 /* --- notifications --------------------------------------------------------- */
 
 static bool channel_valid(const char *c) {

@@ -360,6 +360,88 @@ typedef struct store_audit_filter {
 int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id, int limit,
                      store_audit_t *out, int *n_out) STORE_WARN;
 
+/* --- signing keys ------------------------------------------------------------
+ * The key pairs custos signs tokens with (src/jose/signer.h). The store
+ * never sees private material in clear: `sealed` is the private JWK sealed
+ * by the caller (core/seal.h), `public_jwk` the public half, which the
+ * store refuses if it carries a private member. Per alg at most one key is
+ * "active" and at most one "next" (a unique index); "retired" keys stay for
+ * verification and history. Rows are never deleted. */
+
+#define STORE_KID_MAX 65              /* kid buffer: 1..64 chars [A-Za-z0-9_-] + NUL */
+#define STORE_SIGNING_ALG_MAX 16      /* alg buffer: [A-Za-z0-9]{1,15} + NUL ("RS256") */
+#define STORE_SIGNING_STATE_MAX 8     /* "next" | "active" | "retired" + NUL */
+#define STORE_SEALED_MAX 65536        /* bytes of sealed text (base64url) */
+#define STORE_PUBLIC_JWK_MAX 16384    /* bytes of public JWK JSON */
+#define STORE_SIGNING_CHANNEL "custos_signing_keys" /* store_notify channel after changes */
+
+typedef struct store_signing_key {
+  char kid[STORE_KID_MAX];             /* RFC 7638 thumbprint in practice; unique */
+  char alg[STORE_SIGNING_ALG_MAX];     /* JWS alg name */
+  char state[STORE_SIGNING_STATE_MAX]; /* "next" -> "active" -> "retired" */
+  char *sealed;      /* base64url seal_text output; owned by list results, borrowed on create */
+  char *public_jwk;  /* JSON object, no private members; ownership as `sealed` */
+  int64_t created_at;   /* unix seconds */
+  int64_t activated_at; /* unix seconds, 0 = never active */
+  int64_t retired_at;   /* unix seconds, 0 = not retired */
+} store_signing_key_t;
+
+/*
+ * Inserts a key. In: kid, alg, state ("next" or "active"; a key is born
+ * retired never), sealed (1..STORE_SEALED_MAX base64url chars), public_jwk
+ * (a JSON object of at most STORE_PUBLIC_JWK_MAX bytes without any of the
+ * private members d, p, q, dp, dq, qi, oth, k), created_at (unix seconds;
+ * 0 = now). The store sets activated_at = created_at for an active key, 0
+ * otherwise, and retired_at = 0, updating *k in place on success (its
+ * pointers are only read). CUSTOS_EEXISTS when the kid exists or the alg
+ * already has a key in that state (so racing bootstraps on several nodes
+ * create one key each state, not two); CUSTOS_EINVAL; CUSTOS_ESTORE.
+ */
+int store_signing_key_create(store_t *s, store_signing_key_t *k) STORE_WARN;
+
+/*
+ * Up to `limit` (1..STORE_LIST_MAX) keys in `state` ("next", "active",
+ * "retired"; NULL = all), newest first (created_at, then kid, descending),
+ * into `out` (caller array of at least `limit`). Each returned element owns
+ * its sealed and public_jwk: call store_signing_key_cleanup() on each of
+ * the *n_out elements. On failure nothing needs cleaning up.
+ * CUSTOS_EINVAL (bad state or limit), CUSTOS_ENOMEM, CUSTOS_ESTORE.
+ */
+int store_signing_key_list(store_t *s, const char *state, int limit, store_signing_key_t *out,
+                           int *n_out) STORE_WARN;
+
+/* Frees k->sealed and k->public_jwk and sets them to NULL. NULL is a no-op.
+ * Only for keys filled by store_signing_key_list(). */
+void store_signing_key_cleanup(store_signing_key_t *k);
+
+/*
+ * Rotation of `alg`, atomic (one transaction; concurrent rotations take
+ * turns). `new_key` is as for store_signing_key_create (its state is
+ * ignored); `now` (unix seconds, > 0) becomes its created_at and the time
+ * of every transition:
+ *   - the alg has a next key: the active key (if any) is retired, the next
+ *     becomes active, the new key becomes next;
+ *   - no next but an active key: the new key becomes next and the active
+ *     key stays (a key is never made active without first being published
+ *     as next, when that can be avoided);
+ *   - neither (bootstrap): the new key becomes active at once.
+ * So after any rotation the alg has an active key, and a next key unless
+ * this was the bootstrap. On success *new_key gets its stored state,
+ * created_at and activated_at. CUSTOS_EEXISTS (kid exists, or a
+ * concurrent store_signing_key_create won: nothing changed), CUSTOS_EINVAL,
+ * CUSTOS_ESTORE. Callers store_notify STORE_SIGNING_CHANNEL afterwards.
+ */
+int store_signing_key_rotate(store_t *s, const char *alg, store_signing_key_t *new_key,
+                             int64_t now) STORE_WARN;
+
+/*
+ * A number that grows with every change to the signing keys (each create,
+ * rotation step and retirement adds to it): one aggregate over a small
+ * table, cheap enough to poll where notifications cannot reach (SQLite
+ * written by another process). CUSTOS_ESTORE.
+ */
+int store_signing_key_generation(store_t *s, int64_t *gen_out) STORE_WARN;
+
 /* --- change notifications (cache invalidation across nodes) ---------------- */
 
 #define STORE_CHANNEL_LEN_MAX 63   /* bytes of a channel name, [a-z_] */

@@ -481,7 +481,9 @@ function suite(kind) {
     });
 
     test('429 with Retry-After once the key bucket is empty', async () => {
-      const d = await startCustos({ dir: tempDir('custos-admin-rl-'), store, args: ['--set', 'keys.rate_per_second=1', '--set', 'keys.burst=3'] });
+      // A second node on the same store: it needs the same master key (the
+      // store's signing keys are sealed under it).
+      const d = await startCustos({ dir: tempDir('custos-admin-rl-'), store, args: ['--set', 'keys.rate_per_second=1', '--set', 'keys.burst=3', '--master-key-file', `${dir}/master.key`] });
       try {
         let r = await api('POST', '/admin/v1/accounts', { body: { name: 'rl' } });
         r = await api('POST', '/admin/v1/apps', { body: { account_id: r.json.id, name: 'rl' } });
@@ -520,7 +522,7 @@ describe('admin API across PostgreSQL nodes', { skip: pgSkip }, () => {
     const init = adminInit({ store, dir });
     assert.equal(init.status, 0, init.stderr);
     const a = await startCustos({ dir, store });
-    const b = await startCustos({ dir: tempDir('custos-admin-2nb-'), store });
+    const b = await startCustos({ dir: tempDir('custos-admin-2nb-'), store, args: ['--master-key-file', `${dir}/master.key`] });
     try {
       const { call } = client(a, init.token);
       let r = await call('POST', '/admin/v1/accounts', { body: { name: 'two' } });
