@@ -100,3 +100,13 @@ int b64url_decode(const char *in, size_t n, unsigned char *out, size_t *outlen) 
   *outlen = (size_t)(o - out);
   return CUSTOS_OK;
 }
+
+bool b64url_shape_ok(const char *s, size_t n) {
+  if (n % 4 == 1) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return false;
+  }
+  return true;
+}

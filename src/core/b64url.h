@@ -12,6 +12,7 @@
 #ifndef CUSTOS_CORE_B64URL_H
 #define CUSTOS_CORE_B64URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -51,5 +52,13 @@ int b64url_encode_buf(buf_t *b, const unsigned char *in, size_t n)
  */
 int b64url_decode(const char *in, size_t n, unsigned char *out, size_t *outlen)
     __attribute__((warn_unused_result));
+
+/*
+ * True when `n` chars of `s` could be canonical unpadded base64url: only
+ * A-Z a-z 0-9 - _ and a length with n % 4 != 1. A cheap pre-check (no
+ * decode, no trailing-bit check) for text whose full decode waits until it
+ * is needed, e.g. a JWS payload until its signature is known good.
+ */
+bool b64url_shape_ok(const char *s, size_t n);
 
 #endif

@@ -28,16 +28,6 @@ static int decode(const char *s, size_t n, unsigned char **out, size_t *outlen) 
 /* True when every byte is in the base64url alphabet and the length is one
  * a canonical encoding can have; the payload's full decode waits until the
  * signature is known good, but malformed text fails up front. */
-static bool b64url_shape(const char *s, size_t n) {
-  if (n % 4 == 1) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
-      return false;
-  }
-  return true;
-}
 
 /* RFC 7515 §4.1.11: "crit" is a non-empty array of strings naming
  * extensions the recipient must understand. custos understands none. */
@@ -71,7 +61,7 @@ int jose_jws_parse(const char *token, size_t len, size_t max_len, int max_depth,
   /* An empty signature is refused below, after the header: a token with
    * "alg":"none" and no signature should be reported as the alg problem. */
   if (hl == 0) return CUSTOS_EINVAL;
-  if (!b64url_shape(d1 + 1, pl)) return CUSTOS_EINVAL;
+  if (!b64url_shape_ok(d1 + 1, pl)) return CUSTOS_EINVAL;
 
   if ((rc = decode(token, hl, &hdr, &hdrlen))) goto fail;
   if ((rc = jose_json_parse((const char *)hdr, hdrlen, max_depth, &j.header))) goto fail;

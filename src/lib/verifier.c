@@ -304,16 +304,6 @@ static bool age_due(custos_verifier_t *v) {
          now - atomic_load_explicit(&v->last_attempt, memory_order_relaxed) >= v->refetch_interval;
 }
 
-static bool b64url_shape(const char *s, size_t n) {
-  if (n % 4 == 1) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
-      return false;
-  }
-  return true;
-}
 
 static int check_sig(custos_verifier_t *v, const jose_jwk_t *key, jose_alg_t alg,
                      const char *data, size_t len, const unsigned char *sig, size_t siglen) {
@@ -391,7 +381,7 @@ static int verify_with(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *
   const char *d2 = memchr(d1 + 1, '.', rest);
   if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) return CUSTOS_EINVAL;
   size_t pl = (size_t)(d2 - d1 - 1), sl = len - (size_t)(d2 + 1 - token);
-  if (!b64url_shape(d1 + 1, pl) || sl == 0) return CUSTOS_EINVAL;
+  if (!b64url_shape_ok(d1 + 1, pl) || sl == 0) return CUSTOS_EINVAL;
   unsigned char sig[JOSE_SIG_MAX_BYTES];
   size_t siglen = 0;
   if (b64url_decoded_max(sl) > sizeof sig) return verify_slow(v, ks, pol, token, len, claims);
