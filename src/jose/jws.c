@@ -25,9 +25,6 @@ static int decode(const char *s, size_t n, unsigned char **out, size_t *outlen) 
   return CUSTOS_OK;
 }
 
-/* True when every byte is in the base64url alphabet and the length is one
- * a canonical encoding can have; the payload's full decode waits until the
- * signature is known good, but malformed text fails up front. */
 
 /* RFC 7515 §4.1.11: "crit" is a non-empty array of strings naming
  * extensions the recipient must understand. custos understands none. */
