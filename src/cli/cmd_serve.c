@@ -181,7 +181,10 @@ int cmd_serve(int argc, char **argv) {
   if (load_master_key(a) != 0 || open_store(a) != 0) goto out;
   keycheck_opts_t ko = {.rate_per_s = a->cfg.key_rate_per_s, .burst = a->cfg.key_burst};
   a->keys = keycheck_new(a->store, &ko);
-  if (!a->keys) {
+  keycheck_opts_t uo = ko;
+  uo.source = &keycheck_user_tokens;
+  a->user_tokens = a->keys ? keycheck_new(a->store, &uo) : NULL;
+  if (!a->keys || !a->user_tokens) {
     log_msg(LOG_ERROR, "cannot start the key-check service");
     goto out;
   }

@@ -36,6 +36,12 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_PATCH, "/admin/v1/keys/{id}", admin_keys_patch, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/keys/{id}/rotate", admin_keys_rotate, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/keys/{id}/revoke", admin_keys_revoke, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/users", admin_users_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/users", admin_users_list, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/users/{uid}/tokens", admin_user_tokens_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/user-tokens/{id}", admin_user_tokens_get, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/rotate", admin_user_tokens_rotate, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/revoke", admin_user_tokens_revoke, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/audit", admin_audit_list, a, NULL);
 
   /* Each profile's own endpoints (token issuing …), in its error shape. */

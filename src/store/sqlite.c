@@ -72,6 +72,16 @@ enum {
   ST_SK_PROMOTE,
   ST_SK_INSERT_ROTATED,
   ST_SK_GENERATION,
+  ST_USER_INSERT,
+  ST_USER_GET,
+  ST_USER_LIST_APP,
+  ST_UTK_INSERT,
+  ST_UTK_GET,
+  ST_UTK_GET_HASH,
+  ST_UTK_REVOKE,
+  ST_UTK_MARK_ROTATED,
+  ST_UTK_INSERT_ROTATED,
+  ST_UTK_USAGE,
   ST_COUNT
 };
 
@@ -79,6 +89,11 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
+#define USER_COLS "id, account_id, app_id, external_id, created_at"
+/* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
+#define UTK_COLS                                                                               \
+  "id, app_id, account_id, user_id, 'user_token', '', start, hash, access_level, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
 
 static const char *const SQL[ST_COUNT] = {
@@ -579,6 +594,17 @@ static int row_key(sqlite3_stmt *st, store_api_key_t *k) {
   return CUSTOS_OK;
 }
 
+static int row_user(sqlite3_stmt *st, store_user_t *u) {
+  memset(u, 0, sizeof *u);
+  if (store__copy(u->id, sizeof u->id, col_text(st, 0)) ||
+      store__copy(u->account_id, sizeof u->account_id, col_text(st, 1)) ||
+      store__copy(u->app_id, sizeof u->app_id, col_text(st, 2)) ||
+      store__copy(u->external_id, sizeof u->external_id, col_text(st, 3)))
+    return CUSTOS_ESTORE;
+  u->created_at = sqlite3_column_int64(st, 4);
+  return CUSTOS_OK;
+}
+
 static int row_admin(sqlite3_stmt *st, store_admin_token_t *t) {
   memset(t, 0, sizeof *t);
   if (store__copy(t->id, sizeof t->id, col_text(st, 0)) ||
@@ -640,6 +666,7 @@ static int fn_app(sqlite3_stmt *st, void *o) { return row_app(st, o); }
 static int fn_audit(sqlite3_stmt *st, void *o) { return row_audit(st, o); }
 static int fn_key(sqlite3_stmt *st, void *o) { return row_key(st, o); }
 static int fn_admin(sqlite3_stmt *st, void *o) { return row_admin(st, o); }
+static int fn_user(sqlite3_stmt *st, void *o) { return row_user(st, o); }
 static int fn_signing(sqlite3_stmt *st, void *o) { return row_signing(st, o); }
 
 /* --- writes -------------------------------------------------------------- */
@@ -960,8 +987,24 @@ static int sq_api_key_revoke(void *impl, const char *id, int64_t at) {
   return update_one(impl, ST_KEY_REVOKE, id, NULL, at);
 }
 
+/* Statements of one rotation: mark the old row, read it (to tell absent
+ * from not rotatable), insert the new one copied from it. */
+typedef struct rotate_sql {
+  int mark, get, insert;
+  const char *what;
+} rotate_sql_t;
+
+static int rotate(void *impl, const rotate_sql_t *rs, const char *old_id, int64_t grace_until,
+                  store_api_key_t *nk);
+
 static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until,
                              store_api_key_t *nk) {
+  static const rotate_sql_t RS = {ST_KEY_MARK_ROTATED, ST_KEY_GET, ST_KEY_INSERT_ROTATED, "api_key"};
+  return rotate(impl, &RS, old_id, grace_until, nk);
+}
+
+static int rotate(void *impl, const rotate_sql_t *rs, const char *old_id, int64_t grace_until,
+                  store_api_key_t *nk) {
   sq_t *q = impl;
   conn_t *c;
   sqlite3_stmt *st;
@@ -971,7 +1014,7 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
   if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
   /* Mark first: the WHERE clause is the "neither revoked nor rotated"
    * check, so it cannot go stale before the insert. */
-  if (!(st = stmt(c, ST_KEY_MARK_ROTATED))) {
+  if (!(st = stmt(c, rs->mark))) {
     rc = CUSTOS_ESTORE;
     goto fail;
   }
@@ -981,10 +1024,10 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
     rc = CUSTOS_ESTORE;
     goto fail;
   }
-  if ((rc = insert(c, st, "rotate api_key"))) goto fail;
+  if ((rc = insert(c, st, rs->what))) goto fail;
   if (sqlite3_changes(c->db) == 0) {
     /* Absent, or revoked / already rotated: tell which. */
-    if (!(st = stmt(c, ST_KEY_GET)) || bind_text(st, 1, old_id)) {
+    if (!(st = stmt(c, rs->get)) || bind_text(st, 1, old_id)) {
       stmt_done(st);
       rc = CUSTOS_ESTORE;
       goto fail;
@@ -993,7 +1036,7 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
     if (rc == CUSTOS_OK) rc = CUSTOS_EINVAL;
     goto fail;
   }
-  if (!(st = stmt(c, ST_KEY_INSERT_ROTATED))) {
+  if (!(st = stmt(c, rs->insert))) {
     rc = CUSTOS_ESTORE;
     goto fail;
   }
@@ -1004,7 +1047,7 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
     goto fail;
   }
   src = sqlite3_step(st);
-  rc = src == SQLITE_ROW ? row_key(st, &row) : fail_rc(c, src, "insert rotated api_key");
+  rc = src == SQLITE_ROW ? row_key(st, &row) : fail_rc(c, src, rs->what);
   stmt_done(st);
   if (rc) goto fail;
   if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
@@ -1017,7 +1060,14 @@ out:
   return rc;
 }
 
+static int record_usage(void *impl, int id, const store_key_usage_t *u, int n);
+
 static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  return record_usage(impl, ST_KEY_USAGE, u, n);
+}
+
+/* Usage counts with UPDATE statement `id`, in one transaction. */
+static int record_usage(void *impl, int id, const store_key_usage_t *u, int n) {
   sq_t *q = impl;
   conn_t *c;
   sqlite3_stmt *st;
@@ -1025,7 +1075,7 @@ static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n
   if ((rc = writer_get(q, &c))) return rc;
   if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
   for (int i = 0; i < n; i++) {
-    if (!(st = stmt(c, ST_KEY_USAGE))) {
+    if (!(st = stmt(c, id))) {
       rc = CUSTOS_ESTORE;
       goto fail;
     }
@@ -1035,7 +1085,7 @@ static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n
       rc = CUSTOS_ESTORE;
       goto fail;
     }
-    if ((rc = insert(c, st, "record api_key usage"))) goto fail;
+    if ((rc = insert(c, st, "record usage"))) goto fail;
   }
   if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
   goto out;
@@ -1044,6 +1094,103 @@ fail:
 out:
   writer_put(q);
   return rc;
+}
+
+/* --- users and user tokens ------------------------------------------------ */
+
+static int sq_user_create(void *impl, store_user_t *u) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_USER_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, u->id) || bind_text(st, 2, u->app_id) || bind_text(st, 3, u->external_id) ||
+      sqlite3_bind_int64(st, 4, u->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW)
+    rc = store__copy(u->account_id, sizeof u->account_id, col_text(st, 0));
+  else if (src == SQLITE_DONE)
+    rc = CUSTOS_ENOTFOUND; /* no such app */
+  else
+    rc = fail_rc(c, src, "insert app_user");
+  stmt_done(st);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_user_get(void *impl, const char *id, store_user_t *out) {
+  return sq_select(impl, ST_USER_GET, id, NULL, false, 0, fn_user, out, sizeof *out, 1, true, NULL);
+}
+
+static int sq_user_list(void *impl, const char *app_id, const char *after, int limit, store_user_t *out,
+                        int *n) {
+  return sq_select(impl, ST_USER_LIST_APP, app_id, after, false, 0, fn_user, out, sizeof *out, limit, false, n);
+}
+
+static int sq_user_token_create(void *impl, store_api_key_t *k) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_UTK_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, k->id) || bind_text(st, 2, k->environment_id) || bind_text(st, 3, k->start) ||
+      bind_hash(st, 4, k->hash) || bind_text(st, 5, k->scopes) ||
+      sqlite3_bind_int64(st, 6, k->created_at) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 7, k->expires_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    rc = store__copy(k->app_id, sizeof k->app_id, col_text(st, 0));
+    if (rc == CUSTOS_OK) rc = store__copy(k->account_id, sizeof k->account_id, col_text(st, 1));
+  } else if (src == SQLITE_DONE) {
+    rc = CUSTOS_ENOTFOUND; /* no such user */
+  } else {
+    rc = fail_rc(c, src, "insert user_token");
+  }
+  stmt_done(st);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_user_token_get(void *impl, const char *id, store_api_key_t *out) {
+  return sq_select(impl, ST_UTK_GET, id, NULL, false, 0, fn_key, out, sizeof *out, 1, true, NULL);
+}
+
+static int sq_user_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                     store_api_key_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  return sq_select(impl, ST_UTK_GET_HASH, hex, NULL, false, 0, fn_key, out, sizeof *out, 1, true, NULL);
+}
+
+static int sq_user_token_revoke(void *impl, const char *id, int64_t at) {
+  return update_one(impl, ST_UTK_REVOKE, id, NULL, at);
+}
+
+static int sq_user_token_rotate(void *impl, const char *old_id, int64_t grace_until, store_api_key_t *nk) {
+  static const rotate_sql_t RS = {ST_UTK_MARK_ROTATED, ST_UTK_GET, ST_UTK_INSERT_ROTATED, "user_token"};
+  return rotate(impl, &RS, old_id, grace_until, nk);
+}
+
+static int sq_user_token_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  return record_usage(impl, ST_UTK_USAGE, u, n);
 }
 
 /* --- admin tokens -------------------------------------------------------- */
@@ -1245,6 +1392,15 @@ const store_ops_t store__sqlite_ops = {
     .api_key_revoke = sq_api_key_revoke,
     .api_key_rotate = sq_api_key_rotate,
     .api_key_record_usage = sq_api_key_record_usage,
+    .user_create = sq_user_create,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_token_create = sq_user_token_create,
+    .user_token_get = sq_user_token_get,
+    .user_token_get_by_hash = sq_user_token_get_by_hash,
+    .user_token_revoke = sq_user_token_revoke,
+    .user_token_rotate = sq_user_token_rotate,
+    .user_token_record_usage = sq_user_token_record_usage,
     .admin_token_create = sq_admin_token_create,
     .admin_token_get_by_hash = sq_admin_token_get_by_hash,
     .admin_token_count_active = sq_admin_token_count_active,
