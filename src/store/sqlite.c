@@ -177,6 +177,27 @@ static const char *const SQL[ST_COUNT] = {
         " WHERE alg = ?2 AND state = 'active') AS a) RETURNING state, activated_at",
     [ST_SK_GENERATION] = "SELECT count(*) + COALESCE(sum(created_at + activated_at + retired_at),"
                          " 0) FROM signing_key",
+    [ST_USER_INSERT] = "INSERT INTO app_user (" USER_COLS ")"
+                       " SELECT ?1, account_id, id, ?3, ?4 FROM app WHERE id = ?2 RETURNING account_id",
+    [ST_USER_GET] = "SELECT " USER_COLS " FROM app_user WHERE id = ?1",
+    [ST_USER_LIST_APP] = "SELECT " USER_COLS " FROM app_user WHERE app_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_UTK_INSERT] = "INSERT INTO user_token (id, app_id, account_id, user_id, start, hash, access_level,"
+                      " created_at, expires_at)"
+                      " SELECT ?1, app_id, account_id, id, ?3, ?4, ?5, ?6, ?7 FROM app_user WHERE id = ?2"
+                      " RETURNING app_id, account_id",
+    [ST_UTK_GET] = "SELECT " UTK_COLS " FROM user_token WHERE id = ?1",
+    [ST_UTK_GET_HASH] = "SELECT " UTK_COLS " FROM user_token WHERE hash = ?1",
+    [ST_UTK_REVOKE] = "UPDATE user_token SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
+                      " ELSE revoked_at END WHERE id = ?1",
+    [ST_UTK_MARK_ROTATED] = "UPDATE user_token SET grace_until = ?2, replaced_by = ?3"
+                            " WHERE id = ?1 AND revoked_at = 0 AND replaced_by = ''",
+    [ST_UTK_INSERT_ROTATED] = "INSERT INTO user_token (id, app_id, account_id, user_id, start, hash, access_level,"
+                              " created_at, expires_at)"
+                              " SELECT ?2, app_id, account_id, user_id, ?3, ?4, access_level, ?5, expires_at"
+                              " FROM user_token WHERE id = ?1 RETURNING " UTK_COLS,
+    [ST_UTK_USAGE] = "UPDATE user_token SET use_count = CASE WHEN use_count > 9223372036854775807 - ?2"
+                     " THEN 9223372036854775807 ELSE use_count + ?2 END,"
+                     " last_used_at = max(last_used_at, ?3) WHERE id = ?1",
 };
 
 typedef struct conn {
