@@ -90,7 +90,7 @@ bool policy_pattern_valid(const char *pat, char *why, size_t whylen) {
     size_t l = strcspn(p, "/");
     if (l == 0) return why_set(why, whylen, "has an empty segment (\"//\" or a trailing '/')");
     bool star = memchr(p, '*', l) != NULL;
-    if (star && !(l == 1 || (l == 2 && p[1] == '*')))
+    if (star && !((l == 1 && p[0] == '*') || (l == 2 && p[0] == '*' && p[1] == '*')))
       return why_set(why, whylen, "uses '*' inside a segment: a segment is a literal, '*' or '**'");
     if ((l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
       return why_set(why, whylen, "has a '.' or '..' segment (such paths are refused before matching)");
