@@ -1032,7 +1032,9 @@ static void token_from_row(const store_api_key_t *k, store_user_token_t *t) {
   memcpy(t->user_id, k->environment_id, sizeof t->user_id);
   memcpy(t->start, k->start, sizeof t->start);
   memcpy(t->hash, k->hash, sizeof t->hash);
-  snprintf(t->access_level, sizeof t->access_level, "%s", k->scopes);
+  size_t ln = strnlen(k->scopes, sizeof t->access_level - 1); /* a level always fits: the schema checks it */
+  memcpy(t->access_level, k->scopes, ln);
+  t->access_level[ln] = '\0';
   t->created_at = k->created_at;
   t->expires_at = k->expires_at;
   t->revoked_at = k->revoked_at;
