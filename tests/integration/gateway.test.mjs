@@ -1,0 +1,232 @@
+// End to end through real gateways: client → nginx (auth_request) or Caddy
+// (forward_auth) → custos /v1/check → the sample platform API
+// (examples/platform). For each profile: obtain a credential the way its
+// seed says, call a protected route, check the platform saw the identity
+// custos answered (and none a client forged), and check each documented
+// error reaches the client byte for byte (status, Content-Type, body).
+// nginx and Caddy must be installed (scripts/deps.sh test); nothing skips.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
+import { startGateway, startPlatform, requireBinary } from './lib/gateway.mjs';
+
+const POLICY = join(SOURCE_DIR, 'examples/platform/policy.yaml');
+const GATEWAYS = ['nginx', 'caddy'];
+for (const g of GATEWAYS) requireBinary(g);
+
+const custosHeaders = (h) => Object.fromEntries([...h.entries()].filter(([k]) => k.startsWith('x-custos-')));
+
+function admin(url, token) {
+  return async (method, path, json) => {
+    const r = await fetch(`${url}${path}`, {
+      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : null };
+  };
+}
+
+// A custos with the sample platform's policy, the platform, and every
+// gateway in front of them.
+async function stack(extraArgs = []) {
+  const dir = tempDir('custos-gw-');
+  const store = `sqlite:${dir}/custos.db`;
+  const init = adminInit({ store, dir });
+  assert.equal(init.status, 0, init.stderr);
+  const c = await startCustos({ dir, store, args: ['--set', `policy.file=${POLICY}`, ...extraArgs] });
+  const gw = {};
+  let p;
+  try {
+    p = await startPlatform();
+    for (const g of GATEWAYS) gw[g] = await startGateway(g, { dir, custos: `127.0.0.1:${c.port}`, platform: p.addr });
+  } catch (e) {
+    // Stop what did start, so a failure is reported, not a hang.
+    for (const x of Object.values(gw)) await x.stop();
+    if (p) await p.stop();
+    await c.stop();
+    throw e;
+  }
+  return {
+    c, p, gw, api: admin(c.url, init.token),
+    async stop() {
+      for (const g of Object.values(gw)) await g.stop();
+      await p.stop();
+      const ex = await c.stop();
+      assert.equal(ex.code, 0, c.lines.slice(-20).join('\n'));
+      c.cleanup();
+    },
+  };
+}
+
+// What custos itself answers to /v1/check about METHOD URI with headers.
+async function direct(c, method, uri, headers) {
+  const r = await fetch(`${c.url}/v1/check`, { headers: { 'X-Original-Method': method, 'X-Original-URI': uri, ...headers } });
+  return { status: r.status, text: await r.text(), headers: r.headers };
+}
+
+// Through gateway g, a refusal must be custos's answer, unchanged.
+async function expectRefusal(s, g, method, uri, headers, status, body) {
+  const want = await direct(s.c, method, uri, headers);
+  assert.equal(want.status, status, `custos itself: ${want.text}`);
+  if (body !== undefined) assert.equal(want.text, body);
+  const r = await fetch(`${s.gw[g].url}${uri}`, { method, headers });
+  const text = await r.text();
+  assert.equal(r.status, want.status, `${g} ${method} ${uri}: ${text}`);
+  // custos's own envelope carries a request_id, different for each answer.
+  const rid = (t) => t.replace(/"request_id":"[^"]*"/, '"request_id":"…"');
+  assert.equal(rid(text), rid(want.text), `${g} ${method} ${uri}`);
+  assert.match(r.headers.get('content-type') || '', /^application\/json/, `${g} content-type`);
+  return r;
+}
+
+// The Layer (docs/profiles/thelayer.md): Token1 + Token2 on every request.
+const TL = {
+  TOKEN1_MISSING: [401, 'Token1 header is required'],
+  TOKEN2_MISSING: [401, 'Token2 header is required'],
+  TOKEN1_INVALID: [401, 'Token1 is invalid or has been revoked'],
+  TOKEN1_EXPIRED: [401, 'Token1 has expired'],
+  TOKEN2_INVALID: [401, 'Token2 is invalid or has been revoked'],
+  TOKEN2_EXPIRED: [401, 'Token2 has expired'],
+  TOKEN_MISMATCH: [401, 'Token2 was not issued for this application'],
+  INSUFFICIENT_ACCESS: [403, 'This token does not have access to this resource'],
+  RATE_LIMITED: [429, 'Too many requests; retry later'],
+};
+const tlBody = (code) => JSON.stringify({ error: { code, message: TL[code][1] } });
+
+async function thelayerApp(api, name) {
+  const acct = (await api('POST', '/admin/v1/accounts', { name })).json.id;
+  const app = await api('POST', '/admin/v1/apps', { account_id: acct, name, profile: 'thelayer' });
+  assert.equal(app.status, 201, JSON.stringify(app.json));
+  const key = await api('POST', `/admin/v1/apps/${app.json.id}/keys`, {});
+  assert.equal(key.status, 201);
+  return { account: acct, app: app.json.id, token1: key.json.key, token1Id: key.json.id };
+}
+async function thelayerUser(api, app, level) {
+  const u = await api('POST', `/admin/v1/apps/${app}/users`, { external_id: `player-${Math.random()}` });
+  assert.equal(u.status, 201);
+  const t = await api('POST', `/admin/v1/apps/${app}/users/${u.json.id}/tokens`, { access_level: level });
+  assert.equal(t.status, 201);
+  return { user: u.json.id, token2: t.json.token, id: t.json.id };
+}
+
+describe('through real gateways', () => {
+  let s;
+  before(async () => { s = await stack(); });
+  after(async () => { if (s) await s.stop(); });
+
+  describe('thelayer', () => {
+    let A, B, wA, rA, wB;
+    before(async () => {
+      A = await thelayerApp(s.api, 'Layer Corp');
+      B = await thelayerApp(s.api, 'Other Corp');
+      wA = await thelayerUser(s.api, A.app, 'write');
+      rA = await thelayerUser(s.api, A.app, 'read');
+      wB = await thelayerUser(s.api, B.app, 'write');
+    });
+
+    for (const g of GATEWAYS) {
+      test(`${g}: the seed's request passes, the platform sees custos's identity and no forged one`, async () => {
+        const h = { Token1: A.token1, Token2: wA.token2 };
+        const want = await direct(s.c, 'GET', '/api/your-endpoint', h);
+        assert.equal(want.status, 200);
+        const ids = custosHeaders(want.headers);
+        assert.equal(ids['x-custos-app'], A.app);
+        assert.equal(ids['x-custos-account'], A.account);
+        assert.equal(ids['x-custos-subject'], wA.user);
+        assert.equal(ids['x-custos-token-id'], wA.id);
+        assert.equal(ids['x-custos-access-level'], 'write');
+        assert.equal(ids['x-custos-app-token-id'], A.token1Id);
+        const r = await fetch(`${s.gw[g].url}/api/your-endpoint?page=2`, {
+          headers: { ...h, 'X-Custos-Entity': 'forged', 'X-Custos-App': 'app_forged', 'X-Custos-Risk-Limit': '999999' },
+        });
+        assert.equal(r.status, 200);
+        const j = await r.json();
+        assert.equal(j.route, 'GET /api/your-endpoint');
+        assert.deepEqual(j.identity, ids);
+      });
+
+      test(`${g}: a write token may POST (with a body), a read token may not`, async () => {
+        let r = await fetch(`${s.gw[g].url}/api/your-endpoint`, {
+          method: 'POST', headers: { Token1: A.token1, Token2: wA.token2, 'Content-Type': 'application/json' }, body: '{"name":"sword"}',
+        });
+        assert.equal(r.status, 200);
+        assert.equal((await r.json()).identity['x-custos-access-level'], 'write');
+        await expectRefusal(s, g, 'POST', '/api/your-endpoint', { Token1: A.token1, Token2: rA.token2 }, 403, tlBody('INSUFFICIENT_ACCESS'));
+      });
+
+      test(`${g}: every documented refusal arrives byte for byte`, async () => {
+        const u = '/api/your-endpoint';
+        await expectRefusal(s, g, 'GET', u, { Token2: wA.token2 }, 401, tlBody('TOKEN1_MISSING'));
+        await expectRefusal(s, g, 'GET', u, { Token1: A.token1 }, 401, tlBody('TOKEN2_MISSING'));
+        await expectRefusal(s, g, 'GET', u, { Token1: 'tl_nope', Token2: wA.token2 }, 401, tlBody('TOKEN1_INVALID'));
+        await expectRefusal(s, g, 'GET', u, { Token1: A.token1, Token2: 'tlu_nope' }, 401, tlBody('TOKEN2_INVALID'));
+        await expectRefusal(s, g, 'GET', u, { Token1: A.token1, Token2: wB.token2 }, 401, tlBody('TOKEN_MISMATCH'));
+        await expectRefusal(s, g, 'DELETE', '/api/admin/users/7', { Token1: A.token1, Token2: wA.token2 }, 403, tlBody('INSUFFICIENT_ACCESS'));
+        // Rotated out with no grace: expired.
+        const k = (await s.api('POST', `/admin/v1/apps/${A.app}/keys`, {})).json;
+        const nk = await s.api('POST', `/admin/v1/keys/${k.id}/rotate`, { grace_seconds: 0 });
+        assert.equal(nk.status, 201, JSON.stringify(nk.json));
+        await expectRefusal(s, g, 'GET', u, { Token1: k.key, Token2: wA.token2 }, 401, tlBody('TOKEN1_EXPIRED'));
+        const t = await thelayerUser(s.api, A.app, 'read');
+        assert.equal((await s.api('POST', `/admin/v1/user-tokens/${t.id}/rotate`, { grace_seconds: 0 })).status, 201);
+        await expectRefusal(s, g, 'GET', u, { Token1: A.token1, Token2: t.token2 }, 401, tlBody('TOKEN2_EXPIRED'));
+        // Revoked after use.
+        const v = await thelayerUser(s.api, A.app, 'read');
+        assert.equal((await fetch(`${s.gw[g].url}${u}`, { headers: { Token1: A.token1, Token2: v.token2 } })).status, 200);
+        assert.equal((await s.api('POST', `/admin/v1/user-tokens/${v.id}/revoke`)).status, 200);
+        await expectRefusal(s, g, 'GET', u, { Token1: A.token1, Token2: v.token2 }, 401, tlBody('TOKEN2_INVALID'));
+      });
+    }
+  });
+
+  for (const g of GATEWAYS) {
+    test(`${g}: custos's own refusals (no_policy, bad_request) arrive unchanged`, async () => {
+      const r = await expectRefusal(s, g, 'GET', '/unlisted', {}, 403);
+      const j = JSON.parse(await (await fetch(`${s.c.url}/v1/check`, { headers: { 'X-Original-Method': 'GET', 'X-Original-URI': '/unlisted' } })).text());
+      assert.equal(j.error.code, 'no_policy');
+      assert.ok(r);
+      // A client cannot slip another gateway's description of the request in.
+      const f = await fetch(`${s.gw[g].url}/api/your-endpoint`, {
+        headers: { 'X-Original-URI': '/public', 'X-Original-Method': 'GET', 'X-Forwarded-Uri': '/public', 'X-Forwarded-Method': 'GET' },
+      });
+      assert.equal(f.status, 401);
+      assert.equal(await f.text(), tlBody('TOKEN1_MISSING'));
+    });
+
+    test(`${g}: the platform's own errors pass through untouched`, async () => {
+      const A = await thelayerApp(s.api, `broken-${g}`);
+      const u = await thelayerUser(s.api, A.app, 'read');
+      const r = await fetch(`${s.gw[g].url}/api/broken`, { headers: { Token1: A.token1, Token2: u.token2 } });
+      assert.equal(r.status, 500);
+      assert.equal(await r.text(), '{"error":"platform_error","message":"broken"}');
+      const n = await fetch(`${s.gw[g].url}/api/nothing-here`, { headers: { Token1: A.token1, Token2: u.token2 } });
+      assert.equal(n.status, 404);
+      assert.equal((await n.json()).error, 'not_found');
+    });
+  }
+});
+
+describe('rate limits through real gateways', () => {
+  let s;
+  before(async () => { s = await stack(['--set', 'keys.burst=2', '--set', 'keys.rate_per_second=1']); });
+  after(async () => { if (s) await s.stop(); });
+
+  for (const g of GATEWAYS) {
+    test(`${g}: 429 RATE_LIMITED with Retry-After reaches the client`, async () => {
+      const A = await thelayerApp(s.api, `rl-${g}`);
+      const u = await thelayerUser(s.api, A.app, 'read');
+      const h = { Token1: A.token1, Token2: u.token2 };
+      let last;
+      for (let i = 0; i < 6; i++) {
+        last = await fetch(`${s.gw[g].url}/api/your-endpoint`, { headers: h });
+        if (last.status === 429) break;
+        await last.text();
+      }
+      assert.equal(last.status, 429);
+      assert.equal(await last.text(), tlBody('RATE_LIMITED'));
+      assert.match(last.headers.get('retry-after') || '', /^\d+$/);
+    });
+  }
+});
