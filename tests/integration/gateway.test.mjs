@@ -8,8 +8,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
-import { startGateway, startPlatform, requireBinary } from './lib/gateway.mjs';
+import { startGateway, startPlatform, requireBinary, freePort } from './lib/gateway.mjs';
 
 const POLICY = join(SOURCE_DIR, 'examples/platform/policy.yaml');
 const GATEWAYS = ['nginx', 'caddy'];
@@ -227,6 +229,50 @@ describe('rate limits through real gateways', () => {
       assert.equal(last.status, 429);
       assert.equal(await last.text(), tlBody('RATE_LIMITED'));
       assert.match(last.headers.get('retry-after') || '', /^\d+$/);
+    });
+  }
+});
+
+// docs/gateway/{nginx,caddy}.md: the steps a new user follows, run as
+// written (one bash script, from the repository root).
+function docBlocks(file) {
+  const md = readFileSync(join(SOURCE_DIR, 'docs/gateway', file), 'utf8');
+  const re = /```(sh|output)\n([\s\S]*?)```/g;
+  const blocks = [];
+  let m;
+  while ((m = re.exec(md))) {
+    if (m[1] === 'sh') blocks.push({ sh: m[2], want: null });
+    else blocks[blocks.length - 1].want = m[2];
+  }
+  return blocks;
+}
+
+function runScript(script, env) {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', script], { cwd: SOURCE_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 60000);
+    child.on('close', (status) => { clearTimeout(t); resolve({ status, stdout, stderr }); });
+  });
+}
+
+describe('docs/gateway pages run as written', () => {
+  for (const file of ['nginx.md', 'caddy.md']) {
+    test(file, async () => {
+      const blocks = docBlocks(file);
+      assert.ok(blocks.length >= 4);
+      // On failure, stop whatever the page started (the script's own jobs).
+      let script = 'set -e\ntrap \'kill $(jobs -p) 2>/dev/null || true\' EXIT\n';
+      blocks.forEach((b, i) => { script += `echo "@@block ${i}"\n${b.sh}\n`; });
+      const env = { CUSTOS_BIN: process.env.CUSTOS_BIN, CUSTOS_PORT: String(await freePort()),
+        PLATFORM_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
+      const r = await runScript(script, env);
+      assert.equal(r.status, 0, r.stderr);
+      const outs = r.stdout.split(/^@@block \d+\n/m).slice(1);
+      assert.equal(outs.length, blocks.length);
+      blocks.forEach((b, i) => { if (b.want !== null) assert.equal(outs[i], b.want, `block ${i}:\n${b.sh}`); });
     });
   }
 });
