@@ -45,6 +45,13 @@ void admin_keys_patch(http_req_t *r, void *ctx);
 void admin_keys_rotate(http_req_t *r, void *ctx);
 void admin_keys_revoke(http_req_t *r, void *ctx);
 void admin_audit_list(http_req_t *r, void *ctx);
+/* Users and user tokens (src/admin/users.c). */
+void admin_users_create(http_req_t *r, void *ctx);
+void admin_users_list(http_req_t *r, void *ctx);
+void admin_user_tokens_create(http_req_t *r, void *ctx);
+void admin_user_tokens_get(http_req_t *r, void *ctx);
+void admin_user_tokens_rotate(http_req_t *r, void *ctx);
+void admin_user_tokens_revoke(http_req_t *r, void *ctx);
 void admin_openapi(http_req_t *r, void *ctx);
 
 /* The embedded OpenAPI 3.1 document (src/admin/openapi.json), NUL-terminated,

@@ -18,6 +18,7 @@
 #include "auth/keycheck.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "profiles/thelayer.h"
 
 #define EXPIRES_AT_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 #define KEY_KIND "api_key"
@@ -202,7 +203,8 @@ void admin_keys_create(http_req_t *r, void *ctx) {
   }
   snprintf(k.app_id, sizeof k.app_id, "%s", app.id);
   snprintf(k.environment_id, sizeof k.environment_id, "%s", env.id);
-  snprintf(k.kind, sizeof k.kind, KEY_KIND);
+  /* A thelayer app's keys are its Token1s (docs/profiles/thelayer.md). */
+  snprintf(k.kind, sizeof k.kind, "%s", strcmp(app.profile, "thelayer") == 0 ? THELAYER_TOKEN1_KIND : KEY_KIND);
   snprintf(k.name, sizeof k.name, "%s", name);
   apikey_start(text, strlen(text), k.start);
   apikey_hash(text, strlen(text), k.hash);

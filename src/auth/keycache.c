@@ -56,6 +56,7 @@ typedef struct neg_stripe {
 } __attribute__((aligned(64))) neg_stripe_t;
 
 struct keycache {
+  const char *prefix[KEYCACHE_NIDS]; /* id prefixes implied by each slot (static strings) */
   keycache_shard_t *shards; /* nshards, cache-line aligned */
   uint32_t nshards;         /* power of 2 */
   neg_entry_t *neg;         /* nsets * neg_ways */
@@ -77,7 +78,7 @@ struct keycache {
   _Atomic size_t bytes;          /* allocated bytes, see keycache_bytes() */
 };
 
-static const char *const ID_PREFIX[KEYCACHE_NIDS] = {"key", "app", "acct", "env"};
+const char *const KEYCACHE_KEY_PREFIXES[KEYCACHE_NIDS] = {"key", "app", "acct", "env"};
 
 static void bytes_add(keycache_t *c, size_t n) { atomic_fetch_add_explicit(&c->bytes, n, memory_order_relaxed); }
 static void bytes_sub(keycache_t *c, size_t n) { atomic_fetch_sub_explicit(&c->bytes, n, memory_order_relaxed); }
@@ -146,8 +147,9 @@ static void id_unpack(const uint8_t in[KEYCACHE_ID_PACKED], const char *prefix, 
   d[KEYCACHE_ID_DIGITS] = '\0';
 }
 
-void keycache_entry_id(const keycache_entry_t *e, enum keycache_id which, char out[RAND_ID_MAX]) {
-  id_unpack(e->ids[which], ID_PREFIX[which], out);
+void keycache_entry_id(const keycache_t *c, const keycache_entry_t *e, enum keycache_id which,
+                       char out[RAND_ID_MAX]) {
+  id_unpack(e->ids[which], c->prefix[which], out);
 }
 
 /* --- interned attributes --------------------------------------------------- */
@@ -263,8 +265,8 @@ void keycache_return_usage(keycache_t *c, const store_key_usage_t *u, size_t n) 
   if (c && u && n) usage_push(c, u, n);
 }
 
-static void entry_usage(const keycache_entry_t *e, store_key_usage_t *u) {
-  keycache_entry_id(e, KEYCACHE_KEY, u->id);
+static void entry_usage(const keycache_t *c, const keycache_entry_t *e, store_key_usage_t *u) {
+  keycache_entry_id(c, e, KEYCACHE_KEY, u->id);
   u->last_used_at = e->last_used_at;
   u->uses = e->uses;
 }
@@ -359,7 +361,7 @@ static void entry_remove(keycache_t *c, keycache_shard_t *sh, uint32_t idx) {
   keycache_entry_t *e = E(sh, idx);
   if (e->uses) {
     store_key_usage_t u;
-    entry_usage(e, &u);
+    entry_usage(c, e, &u);
     usage_push(c, &u, 1);
   }
   attrs_put(c, e->attrs);
@@ -411,10 +413,17 @@ static int find_idx(const keycache_shard_t *sh, const unsigned char *hash, uint3
 /* --- lifecycle ------------------------------------------------------------- */
 
 keycache_t *keycache_new(size_t max_entries, size_t negative_max) {
-  if (max_entries == 0 || negative_max == 0) return NULL;
+  return keycache_new_ids(max_entries, negative_max, KEYCACHE_KEY_PREFIXES);
+}
+
+keycache_t *keycache_new_ids(size_t max_entries, size_t negative_max, const char *const prefixes[KEYCACHE_NIDS]) {
+  if (max_entries == 0 || negative_max == 0 || !prefixes) return NULL;
   if (max_entries > (size_t)KEYCACHE_SHARDS * SHARD_MAX) return NULL;
+  for (int i = 0; i < KEYCACHE_NIDS; i++)
+    if (!prefixes[i] || strlen(prefixes[i]) + 1 + KEYCACHE_ID_DIGITS >= RAND_ID_MAX) return NULL;
   keycache_t *c = calloc(1, sizeof *c);
   if (!c) return NULL;
+  for (int i = 0; i < KEYCACHE_NIDS; i++) c->prefix[i] = prefixes[i];
   c->nshards = KEYCACHE_SHARDS;
   while (c->nshards > max_entries) c->nshards /= 2;
   c->shards = aligned_alloc(64, sizeof(keycache_shard_t) * c->nshards);
@@ -507,7 +516,7 @@ int keycache_put(keycache_t *c, keycache_shard_t *sh, const store_api_key_t *k, 
   uint8_t ids[KEYCACHE_NIDS][KEYCACHE_ID_PACKED];
   const char *src[KEYCACHE_NIDS] = {k->id, k->app_id, k->account_id, k->environment_id};
   for (int i = 0; i < KEYCACHE_NIDS; i++) {
-    if (!id_pack(src[i], ID_PREFIX[i], ids[i])) return CUSTOS_EINVAL;
+    if (!id_pack(src[i], c->prefix[i], ids[i])) return CUSTOS_EINVAL;
   }
   keycache_attrs_t *attrs = attrs_get(c, k->kind, k->scopes);
   if (!attrs) return CUSTOS_ENOMEM;
@@ -669,7 +678,7 @@ int keycache_take_usage(keycache_t *c, store_key_usage_t **out, size_t *n_out) {
           v = p;
           cap = nc;
         }
-        entry_usage(e, &v[n++]);
+        entry_usage(c, e, &v[n++]);
         e->uses = 0;
       }
       sh->dirty = 0;

@@ -44,9 +44,12 @@
 #define KEYCACHE_ID_PACKED 17          /* bytes for 22 digits at 6 bits each */
 #define KEYCACHE_USAGE_MAX 1000000     /* pending usage records kept for evicted keys */
 
-/* Which id of an entry. The store writes ids as rand_id(prefix): the
- * prefixes below are implied and not stored. */
+/* Which id of an entry. The store writes ids as rand_id(prefix): each
+ * slot's prefix is implied by the cache (keycache_new_ids) and not stored. */
 enum keycache_id { KEYCACHE_KEY, KEYCACHE_APP, KEYCACHE_ACCOUNT, KEYCACHE_ENV, KEYCACHE_NIDS };
+
+/* The API key slots' prefixes: "key", "app", "acct", "env". */
+extern const char *const KEYCACHE_KEY_PREFIXES[KEYCACHE_NIDS];
 
 /* Entry flags. */
 #define KEYCACHE_F_REVOKED 0x01 /* revoked_at != 0 in the store */
@@ -75,6 +78,10 @@ typedef struct keycache_entry {
  * `negative_max` refused hashes (>= 1). NULL on allocation failure or a
  * bound out of range. */
 keycache_t *keycache_new(size_t max_entries, size_t negative_max);
+/* The same for credentials whose ids have other prefixes (user tokens:
+ * "utk", "app", "acct", "usr"); `prefixes` must be static strings, each
+ * short enough for "<prefix>_<22 digits>" to fit RAND_ID_MAX. */
+keycache_t *keycache_new_ids(size_t max_entries, size_t negative_max, const char *const prefixes[KEYCACHE_NIDS]);
 /* Frees everything, pending usage included. NULL ok. */
 void keycache_free(keycache_t *c);
 
@@ -109,8 +116,10 @@ int keycache_put(keycache_t *c, keycache_shard_t *sh, const store_api_key_t *k, 
 /* Counts one successful use of `e` at `now` (caller holds e's shard). */
 void keycache_count_use(keycache_shard_t *sh, keycache_entry_t *e, int64_t now);
 
-/* Writes id `which` of `e` as text ("key_…", "app_…", "acct_…", "env_…"). */
-void keycache_entry_id(const keycache_entry_t *e, enum keycache_id which, char out[RAND_ID_MAX]);
+/* Writes id `which` of `e` (an entry of `c`) as text ("key_…", "app_…",
+ * "acct_…", "env_…" with the default prefixes). */
+void keycache_entry_id(const keycache_t *c, const keycache_entry_t *e, enum keycache_id which,
+                       char out[RAND_ID_MAX]);
 /* Interned strings of an entry; live as long as the entry. */
 const char *keycache_attrs_kind(const keycache_attrs_t *a);
 const char *keycache_attrs_scopes(const keycache_attrs_t *a);

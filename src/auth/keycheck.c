@@ -40,6 +40,7 @@ typedef struct burst_event {
 
 struct keycheck {
   store_t *s;                  /* borrowed; outlives kc */
+  const keycheck_source_t *src; /* static */
   keycache_t *cache;
   ratelimit_t rl;
   int negative_ttl_s;
@@ -156,11 +157,11 @@ static void apply_notification(keycheck_t *kc, const char *payload) {
 
 static void on_notify(void *ctx, const char *channel, const char *payload) {
   uint64_t serial = (uint64_t)(uintptr_t)ctx;
-  if (!channel || strcmp(channel, KEYCHECK_CHANNEL) != 0) return;
+  if (!channel) return;
   pthread_mutex_lock(&g_reg_mu);
   for (size_t i = 0; i < g_reg_n; i++) {
     if (g_reg[i].serial == serial) {
-      apply_notification(g_reg[i].kc, payload);
+      if (strcmp(channel, g_reg[i].kc->src->channel) == 0) apply_notification(g_reg[i].kc, payload);
       break;
     }
   }
@@ -227,7 +228,7 @@ static int write_events(keycheck_t *kc) {
     char detail[64];
     store_audit_t ev = {0};
     snprintf(ev.actor, sizeof ev.actor, "keycheck");
-    snprintf(ev.action, sizeof ev.action, "key.check_failed_burst");
+    snprintf(ev.action, sizeof ev.action, "%s", kc->src->burst_action);
     _Static_assert(sizeof ev.target >= sizeof evs[i].target, "audit target fits");
     memcpy(ev.target, evs[i].target, sizeof evs[i].target);
     snprintf(ev.outcome, sizeof ev.outcome, "denied");
@@ -236,7 +237,7 @@ static int write_events(keycheck_t *kc) {
     ev.detail_json = detail;
     if (store_audit_append(kc->s, &ev) != CUSTOS_OK) {
       rc = CUSTOS_ESTORE;
-      log_msg(LOG_ERROR, "keycheck: could not append a key.check_failed_burst audit event");
+      log_msg(LOG_ERROR, "keycheck: could not append a %s audit event", kc->src->burst_action);
     }
   }
   return rc;
@@ -251,7 +252,7 @@ static int write_usage(keycheck_t *kc) {
   int rc = CUSTOS_OK;
   for (size_t off = 0; off < n; off += USAGE_BATCH) {
     size_t chunk = n - off < USAGE_BATCH ? n - off : USAGE_BATCH;
-    if (store_api_key_record_usage(kc->s, u + off, (int)chunk) != CUSTOS_OK) {
+    if (kc->src->record_usage(kc->s, u + off, (int)chunk) != CUSTOS_OK) {
       /* Keep the counts for the next flush. */
       keycache_return_usage(kc->cache, u + off, n - off);
       log_msg(LOG_ERROR, "keycheck: usage flush failed; %zu records kept for retry", n - off);
@@ -313,6 +314,7 @@ keycheck_t *keycheck_new(store_t *s, const keycheck_opts_t *opts) {
   keycheck_t *kc = calloc(1, sizeof *kc);
   if (!kc) return NULL;
   kc->s = s;
+  kc->src = o.source ? o.source : &keycheck_api_keys;
   kc->negative_ttl_s = o.negative_ttl_s ? o.negative_ttl_s : DEFAULT_NEGATIVE_TTL_S;
   kc->positive_ttl_s = o.positive_ttl_s ? o.positive_ttl_s : DEFAULT_POSITIVE_TTL_S;
   kc->flush_interval_ms = o.flush_interval_ms ? o.flush_interval_ms : DEFAULT_FLUSH_MS;
@@ -331,12 +333,12 @@ keycheck_t *keycheck_new(store_t *s, const keycheck_opts_t *opts) {
   pthread_condattr_destroy(&ca);
 
   if (!ratelimit_init(&kc->rl, o.rate_per_s, o.burst)) goto fail;
-  kc->cache = keycache_new(o.cache_max ? o.cache_max : DEFAULT_CACHE_MAX,
-                           o.negative_max ? o.negative_max : DEFAULT_NEGATIVE_MAX);
+  kc->cache = keycache_new_ids(o.cache_max ? o.cache_max : DEFAULT_CACHE_MAX,
+                               o.negative_max ? o.negative_max : DEFAULT_NEGATIVE_MAX, kc->src->id_prefixes);
   if (!kc->cache) goto fail;
   if (reg_add(kc) != CUSTOS_OK) goto fail;
-  if (store_listen(s, KEYCHECK_CHANNEL, on_notify, (void *)(uintptr_t)kc->serial) != CUSTOS_OK) {
-    log_msg(LOG_ERROR, "keycheck: cannot listen on %s", KEYCHECK_CHANNEL);
+  if (store_listen(s, kc->src->channel, on_notify, (void *)(uintptr_t)kc->serial) != CUSTOS_OK) {
+    log_msg(LOG_ERROR, "keycheck: cannot listen on %s", kc->src->channel);
     goto fail;
   }
   if (pthread_create(&kc->thr, NULL, flusher, kc) != 0) goto fail;
@@ -397,11 +399,11 @@ static bool fresh(int64_t loaded_at, int64_t now, int ttl_s) {
   return age < ttl_s;
 }
 
-static void fill_from_entry(keycheck_result_t *out, const keycache_entry_t *e) {
-  keycache_entry_id(e, KEYCACHE_KEY, out->key_id);
-  keycache_entry_id(e, KEYCACHE_APP, out->app_id);
-  keycache_entry_id(e, KEYCACHE_ACCOUNT, out->account_id);
-  keycache_entry_id(e, KEYCACHE_ENV, out->environment_id);
+static void fill_from_entry(const keycache_t *c, keycheck_result_t *out, const keycache_entry_t *e) {
+  keycache_entry_id(c, e, KEYCACHE_KEY, out->key_id);
+  keycache_entry_id(c, e, KEYCACHE_APP, out->app_id);
+  keycache_entry_id(c, e, KEYCACHE_ACCOUNT, out->account_id);
+  keycache_entry_id(c, e, KEYCACHE_ENV, out->environment_id);
   const char *kind = keycache_attrs_kind(e->attrs);
   const char *scopes = keycache_attrs_scopes(e->attrs);
   memcpy(out->kind, kind, strlen(kind) + 1);       /* interned within STORE_KEY_KIND_MAX */
@@ -419,7 +421,7 @@ static int judge(keycheck_t *kc, keycache_shard_t *sh, keycache_entry_t *e, int6
   int rc = validity(e->flags & KEYCACHE_F_REVOKED, e->expires_at, e->grace_until, now);
   if (rc != CUSTOS_OK) {
     if (note_key_failure(kc, e, now)) {
-      keycache_entry_id(e, KEYCACHE_KEY, burst_target);
+      keycache_entry_id(kc->cache, e, KEYCACHE_KEY, burst_target);
       *burst_n = e->fail_count;
     }
     return rc;
@@ -430,7 +432,7 @@ static int judge(keycheck_t *kc, keycache_shard_t *sh, keycache_entry_t *e, int6
     return CUSTOS_ELIMIT;
   }
   keycache_count_use(sh, e, now);
-  fill_from_entry(out, e);
+  fill_from_entry(kc->cache, out, e);
   return CUSTOS_OK;
 }
 
@@ -492,7 +494,7 @@ int keycheck_verify(keycheck_t *kc, const char *key, size_t len, int64_t now,
 
     store_api_key_t k;
     atomic_fetch_add_explicit(&kc->lookups, 1, memory_order_relaxed);
-    int rc = store_api_key_get_by_hash(kc->s, hash, &k);
+    int rc = kc->src->lookup(kc->s, hash, &k);
     if (rc == CUSTOS_ENOTFOUND) {
       /* A stale entry whose row is gone goes too. */
       if (e) keycache_remove(kc->cache, hash);
@@ -518,7 +520,7 @@ int keycheck_verify(keycheck_t *kc, const char *key, size_t len, int64_t now,
     if (rc == CUSTOS_OK) rc = judge(kc, sh, e, now, now_ns, out, burst_target, &burst_n);
     keycache_unlock(sh);
     if (rc == CUSTOS_EINVAL) {
-      log_msg(LOG_ERROR, "keycheck: key %s has ids this custos did not write", k.id);
+      log_msg(LOG_ERROR, "keycheck: %s %s has ids this custos did not write", kc->src->name, k.id);
       return CUSTOS_ESTORE;
     }
     return finish(kc, rc, now, burst_target, burst_n);
@@ -530,8 +532,28 @@ int keycheck_changed(keycheck_t *kc, const unsigned char hash[STORE_KEY_HASH_LEN
   char hex[2 * STORE_KEY_HASH_LEN + 1];
   keycache_remove(kc->cache, hash);
   hex_encode(hash, STORE_KEY_HASH_LEN, hex);
-  return store_notify(kc->s, KEYCHECK_CHANNEL, hex) == CUSTOS_OK ? CUSTOS_OK : CUSTOS_ESTORE;
+  return store_notify(kc->s, kc->src->channel, hex) == CUSTOS_OK ? CUSTOS_OK : CUSTOS_ESTORE;
 }
+
+const keycheck_source_t keycheck_api_keys = {
+    .name = "key",
+    .channel = KEYCHECK_CHANNEL,
+    .id_prefixes = KEYCACHE_KEY_PREFIXES,
+    .burst_action = "key.check_failed_burst",
+    .lookup = store_api_key_get_by_hash,
+    .record_usage = store_api_key_record_usage,
+};
+
+static const char *const USER_TOKEN_PREFIXES[KEYCACHE_NIDS] = {"utk", "app", "acct", "usr"};
+
+const keycheck_source_t keycheck_user_tokens = {
+    .name = "user token",
+    .channel = KEYCHECK_USER_TOKEN_CHANNEL,
+    .id_prefixes = USER_TOKEN_PREFIXES,
+    .burst_action = "user_token.check_failed_burst",
+    .lookup = store_user_token_lookup,
+    .record_usage = store_user_token_record_usage,
+};
 
 bool scopes_has(const char *scopes, const char *scope) {
   if (!scopes || !scope || !*scope) return false;

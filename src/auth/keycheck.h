@@ -22,8 +22,32 @@
 #include "store/store.h"
 
 #define KEYCHECK_CHANNEL "custos_keys"
+#define KEYCHECK_USER_TOKEN_CHANNEL "custos_user_tokens"
 
 typedef struct keycheck keycheck_t;
+
+/*
+ * What one keycheck instance checks. The machinery (shape and checksum,
+ * caches, rate limit, usage batching, failure bursts, invalidation) is the
+ * same for every long-lived hashed secret; only where rows come from and
+ * how their ids look differ. A source's rows are store_api_key_t: id, app,
+ * account and a fourth id (the environment of an API key, the user of a
+ * user token), kind, scopes, expiry, revocation and rotation grace.
+ */
+typedef struct keycheck_source {
+  const char *name;                      /* for logs: "key", "user token" */
+  const char *channel;                   /* invalidation channel, [a-z_]{1,63} */
+  const char *const *id_prefixes;        /* KEYCACHE_NIDS prefixes of the four ids */
+  const char *burst_action;              /* audit action of a failed-check burst */
+  int (*lookup)(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN], store_api_key_t *out);
+  int (*record_usage)(store_t *s, const store_key_usage_t *u, int n);
+} keycheck_source_t;
+
+/* API keys (the api_key table): the default source. */
+extern const keycheck_source_t keycheck_api_keys;
+/* User tokens (the user_token table; fourth id = the user, scopes = the
+ * access level, kind "user_token"). */
+extern const keycheck_source_t keycheck_user_tokens;
 
 typedef struct keycheck_opts {
   size_t cache_max;          /* positive entries, 0 = 1,048,576 */
@@ -34,6 +58,7 @@ typedef struct keycheck_opts {
   double burst;              /* bucket size, 0 = 200 */
   int flush_interval_ms;     /* usage batch period, 0 = 1000 */
   int fail_burst_threshold;  /* failed checks per minute that raise an audit event, 0 = 20 */
+  const keycheck_source_t *source; /* what is checked; NULL = keycheck_api_keys */
 } keycheck_opts_t;
 
 typedef struct keycheck_result {
@@ -49,7 +74,8 @@ typedef struct keycheck_result {
 } keycheck_result_t;
 
 /* Starts the service (and its usage-flush thread) over `s`, registering a
- * listener on KEYCHECK_CHANNEL. `opts` may be NULL. NULL on failure. */
+ * listener on the source's channel (KEYCHECK_CHANNEL for API keys). `opts`
+ * may be NULL. NULL on failure. */
 keycheck_t *keycheck_new(store_t *s, const keycheck_opts_t *opts);
 /* Flushes pending usage, stops the thread, frees. NULL ok. */
 void keycheck_free(keycheck_t *kc);
@@ -68,8 +94,8 @@ int keycheck_verify(keycheck_t *kc, const char *key, size_t len, int64_t now,
                     keycheck_result_t *out) __attribute__((warn_unused_result));
 
 /* After revoking, rotating or re-scoping key `hash`: drops it from this
- * node's caches and notifies every other node. CUSTOS_OK or CUSTOS_ESTORE
- * (the local cache is dropped either way). */
+ * node's caches and notifies every other node (on the source's channel).
+ * CUSTOS_OK or CUSTOS_ESTORE (the local cache is dropped either way). */
 int keycheck_changed(keycheck_t *kc, const unsigned char hash[STORE_KEY_HASH_LEN])
     __attribute__((warn_unused_result));
 

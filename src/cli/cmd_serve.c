@@ -15,6 +15,8 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/masterkey.h"
+#include "perm/authreq.h"
+#include "perm/policy.h"
 #include "server/app.h"
 
 extern char **environ;
@@ -151,6 +153,22 @@ int cmd_serve(int argc, char **argv) {
   }
   log_set_level((log_level_t)log_level_parse(a->cfg.log_level));
 
+  /* Route policies before anything starts: a bad file is a refusal to
+   * start, with every problem listed, never a check answering wrongly. */
+  if (a->cfg.policy_file[0]) {
+    config_problems_init(&probs);
+    if (policy_load_file(a->cfg.policy_file, &a->policy, &probs) != CUSTOS_OK) {
+      config_problems_print(&probs, a->cfg.policy_file, stderr);
+      log_msg(LOG_ERROR, "policy.file %s has problems; not starting", a->cfg.policy_file);
+      goto out;
+    }
+    log_msg(LOG_INFO, "policy: %zu route(s) from %s", policy_count(a->policy), a->cfg.policy_file);
+  } else {
+    a->policy = policy_empty();
+    if (!a->policy) goto out;
+    log_msg(LOG_WARN, "no policy.file: /v1/check refuses every route");
+  }
+
   /* Signals are taken by sigwait() below; block them before any thread
    * starts so MHD's threads inherit the mask. */
   sigset_t set;
@@ -163,7 +181,10 @@ int cmd_serve(int argc, char **argv) {
   if (load_master_key(a) != 0 || open_store(a) != 0) goto out;
   keycheck_opts_t ko = {.rate_per_s = a->cfg.key_rate_per_s, .burst = a->cfg.key_burst};
   a->keys = keycheck_new(a->store, &ko);
-  if (!a->keys) {
+  keycheck_opts_t uo = ko;
+  uo.source = &keycheck_user_tokens;
+  a->user_tokens = a->keys ? keycheck_new(a->store, &uo) : NULL;
+  if (!a->keys || !a->user_tokens) {
     log_msg(LOG_ERROR, "cannot start the key-check service");
     goto out;
   }
@@ -181,6 +202,7 @@ int cmd_serve(int argc, char **argv) {
       .max_headers = a->cfg.max_headers,
       .connection_timeout_s = a->cfg.connection_timeout_s,
       .access_log = a->cfg.access_log,
+      .raw_uri_prefix = AUTHREQ_CHECK_PATH "/",
   };
   char err[512];
   a->http = http_server_start(&ho, &a->router, a->metrics, a, err, sizeof err);
@@ -210,8 +232,10 @@ out:
   /* After the server (no request can use it) and before the store (its
    * last usage flush writes there). */
   keycheck_free(a->keys);
+  keycheck_free(a->user_tokens);
   store_close(a->store);
   signer_free(a->signer); /* after the store: its listener points here until then */
+  policy_free(a->policy);
   metrics_free(a->metrics);
   OPENSSL_cleanse(a->master_key, sizeof a->master_key);
   config_wipe(&a->cfg);

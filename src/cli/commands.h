@@ -16,6 +16,10 @@ int cmd_migrate(int argc, char **argv);
  * check: 0 = FILE: ok on stdout, 1 = problems (FILE:LINE: message) on stderr. */
 int cmd_config(int argc, char **argv);
 
+/* custos policy check FILE (src/cli/cmd_policy.c): 0 = "FILE: ok (N
+ * routes)" on stdout, 1 = problems (FILE:LINE: message) on stderr, 2 usage. */
+int cmd_policy(int argc, char **argv);
+
 /* custos serve [flags]: serve HTTP until SIGTERM/SIGINT, then drain
  * (src/cli/cmd_serve.c). 0 clean stop, 1 start-up failure, 2 bad flags. */
 int cmd_serve(int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct {
     {"serve", cmd_serve, "serve HTTP (gateway checks, token endpoints, admin API)"},
     {"migrate", cmd_migrate, "apply pending store migrations (--status to only show)"},
     {"config", cmd_config, "check FILE | example | show: work with configuration"},
+    {"policy", cmd_policy, "check FILE: check a route policy file (gateway checks)"},
     {"demo", cmd_demo, "create (once) and print a demo account and app"},
     {"admin", cmd_admin, "init: create the first admin token (printed once)"},
     {"account", cmd_account, "create NAME | list | show ID: accounts (admin API)"},

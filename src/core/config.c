@@ -64,6 +64,11 @@ const cfgkey_t config_keys[] = {
     {"signing.retired_keep", NULL, NULL, K_SECONDS, F(signing_retired_keep_s), 60, 31536000, NULL,
      "How long a retired signing key stays in the JWKS, so tokens it signed\n"
      "still verify: at least the longest token lifetime. 1m..365d."},
+    {"policy.file", NULL, NULL, K_PATH, F(policy_file), 0, 0, NULL,
+     "Route policies for the gateway check (/v1/check): a YAML file of\n"
+     "method + path pattern -> profile, class, scopes (docs/operations.md).\n"
+     "Checked at start; `custos policy check FILE` lists its problems.\n"
+     "\"\" = none: /v1/check refuses every route."},
     {"log.level", NULL, "log-level", K_ENUM, F(log_level), 0, 0, levels,
      "debug | info | warn | error."},
     {"log.access", NULL, NULL, K_BOOL, F(access_log), 0, 0, NULL,
@@ -501,7 +506,8 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
   /* Variables that look like config but match nothing are typos that would
    * otherwise be silently ignored. */
   static const char *const prefixes[] = {"CUSTOS_SERVER_", "CUSTOS_STORE_", "CUSTOS_LOG_",
-                                         "CUSTOS_SECRETS_", "CUSTOS_KEYS_", "CUSTOS_SIGNING_"};
+                                         "CUSTOS_SECRETS_", "CUSTOS_KEYS_", "CUSTOS_SIGNING_",
+                                         "CUSTOS_POLICY_"};
   for (char **e = envp; e && *e; e++) {
     const char *eq = strchr(*e, '=');
     if (!eq)

@@ -55,6 +55,7 @@ typedef struct config {
   int key_burst;              /* keys.burst, default 200, 1..1000000: per-key bucket size */
   char signing_algs[64];      /* signing.algs, default "RS256": comma-separated RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|EdDSA */
   int signing_retired_keep_s; /* signing.retired_keep, default 7d, 1m..365d: how long a retired signing key stays in the JWKS */
+  char policy_file[1024];     /* policy.file, default "" = no route policies (/v1/check refuses every route) */
   char log_level[8];          /* log.level: debug|info|warn|error, default "info" */
   bool access_log;            /* log.access, default true */
 } config_t;
@@ -112,9 +113,9 @@ int config_load_buffer(config_t *c, const char *data, size_t len, const char *na
  * CUSTOS_LISTEN and CUSTOS_MASTER_KEY (64 hex characters, the only way to
  * set master_key_hex). If a full name and its alias are both set they must
  * agree. Unknown variables under CUSTOS_SERVER_, CUSTOS_STORE_, CUSTOS_LOG_,
- * CUSTOS_SECRETS_, CUSTOS_KEYS_, CUSTOS_SIGNING_ are problems; other
- * CUSTOS_* names belong to other tools and are ignored. Returns CUSTOS_OK
- * or CUSTOS_EINVAL; `c` unchanged on failure.
+ * CUSTOS_SECRETS_, CUSTOS_KEYS_, CUSTOS_SIGNING_, CUSTOS_POLICY_ are
+ * problems; other CUSTOS_* names belong to other tools and are ignored.
+ * Returns CUSTOS_OK or CUSTOS_EINVAL; `c` unchanged on failure.
  */
 int config_apply_env(config_t *c, char **envp, config_problems_t *p)
     __attribute__((warn_unused_result));

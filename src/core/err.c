@@ -9,6 +9,7 @@ int cerr_set(cerr_t *e, int status, const char *code, const char *field,
   va_list ap;
   e->status = status;
   e->code = code;
+  e->retry_after_s = 0;
   va_start(ap, fmt);
   vsnprintf(e->message, sizeof e->message, fmt, ap);
   va_end(ap);

@@ -19,6 +19,7 @@ typedef struct cerr {
   const char *code;                /* static stable code, e.g. "invalid_json" */
   char message[CERR_MESSAGE_MAX];  /* NUL-terminated, safe to show clients */
   char field[CERR_FIELD_MAX];      /* NUL-terminated, "" when not about a field */
+  int retry_after_s;               /* > 0: http_reply_error adds Retry-After (429, 503); cerr_set zeroes it */
 } cerr_t;
 
 /* Fills `e`; `field` may be NULL. The message is printf-formatted and
@@ -27,7 +28,13 @@ int cerr_set(cerr_t *e, int status, const char *code, const char *field,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static inline bool cerr_is_set(const cerr_t *e) { return e->status != 0; }
-static inline void cerr_clear(cerr_t *e) { e->status = 0; e->code = ""; e->message[0] = 0; e->field[0] = 0; }
+static inline void cerr_clear(cerr_t *e) {
+  e->status = 0;
+  e->code = "";
+  e->message[0] = 0;
+  e->field[0] = 0;
+  e->retry_after_s = 0;
+}
 
 /* Stable codes shared by every profile's renderer. */
 #define CERR_BAD_REQUEST "bad_request"

@@ -60,12 +60,28 @@ int render_custos(const cerr_t *e, const char *request_id, buf_t *out) {
   return rc;
 }
 
+int render_code_message(const cerr_t *e, const char *request_id, buf_t *out) {
+  (void)request_id;
+  const char *code = e->code && *e->code ? e->code : CERR_INTERNAL;
+  buf_t body;
+  buf_init(&body, 0);
+  int rc = buf_puts(&body, "{\"error\":{\"code\":");
+  if (!rc) rc = put_json_string(&body, code);
+  if (!rc) rc = buf_puts(&body, ",\"message\":");
+  if (!rc) rc = put_json_string(&body, e->message);
+  if (!rc) rc = buf_puts(&body, "}}");
+  if (!rc) rc = buf_append(out, body.data, body.len);
+  buf_cleanup(&body);
+  return rc;
+}
+
 /* One row per profile; profiles add theirs here. */
 static const struct {
   const char *profile;
   render_fn fn;
 } RENDERERS[] = {
     {"custos", render_custos},
+    {"thelayer", render_code_message},
 };
 
 render_fn render_for_profile(const char *profile) {

@@ -32,6 +32,15 @@ int render_custos(const cerr_t *e, const char *request_id, buf_t *out)
     __attribute__((warn_unused_result));
 
 /*
+ * Just the code and the message, nothing else (no field, no request id):
+ *   {"error":{"code":"TOKEN1_MISSING","message":"Token1 header is required"}}
+ * The Layer's shape (docs/profiles/thelayer.md). Same guarantees as
+ * render_custos.
+ */
+int render_code_message(const cerr_t *e, const char *request_id, buf_t *out)
+    __attribute__((warn_unused_result));
+
+/*
  * Returns the renderer for profile name `profile` ("custos", later
  * "openledger", "assetpay", …); NULL or an unknown name gives
  * render_custos. Never returns NULL; the function it points to is static.

@@ -38,7 +38,16 @@ int router_add(router_t *r, unsigned methods, const char *pattern, http_handler_
     size_t len = e ? (size_t)(e - p) : strlen(p);
     if (len == 0) return -1;
     bool param = p[0] == '{';
+    if (param && len >= 6 && memcmp(p + len - 4, "...}", 4) == 0) {
+      /* The catch-all: last, and only once. */
+      if (p[len] != '\0') return -1;
+      rt->rest = true;
+      rt->rest_name = p + 1;
+      rt->rest_name_len = len - 5;
+      break;
+    }
     if (param) {
+      if (memchr(p, '.', len)) return -1;
       if (len < 3 || p[len - 1] != '}') return -1;
       rt->seg[rt->nseg].s = p + 1;
       rt->seg[rt->nseg].len = len - 2;
@@ -75,9 +84,46 @@ static int split(const char *path, const char *seg[], size_t len[]) {
   }
 }
 
+/* A catch-all route against the raw path: its fixed segments one by one,
+ * then whatever is left. Independent of split(), so the rest may hold
+ * empty segments and any number of them. */
+static bool match_rest(const route_t *rt, const char *path, route_params_t *params) {
+  if (path[0] != '/') return false;
+  const char *p = path + 1;
+  int np = 0;
+  route_params_t tmp;
+  for (int i = 0; i < rt->nseg; i++) {
+    const char *e = strchr(p, '/');
+    size_t l = e ? (size_t)(e - p) : strlen(p);
+    if (l == 0) return false;
+    if (rt->seg[i].param) {
+      if (np >= ROUTER_MAX_PARAMS - 1) return false;
+      tmp.p[np].name = rt->seg[i].s;
+      tmp.p[np].name_len = rt->seg[i].len;
+      tmp.p[np].value = p;
+      tmp.p[np].len = l;
+      np++;
+    } else if (rt->seg[i].len != l || memcmp(rt->seg[i].s, p, l) != 0) {
+      return false;
+    }
+    p += l;
+    if (*p == '/') p++;
+    else if (i + 1 < rt->nseg) return false;
+  }
+  /* "/v1/check" (no slash after the last fixed segment) leaves p at the
+   * end; "/v1/checkx" never gets here (the literal compare fails). */
+  tmp.p[np].name = rt->rest_name;
+  tmp.p[np].name_len = rt->rest_name_len;
+  tmp.p[np].value = p;
+  tmp.p[np].len = strlen(p);
+  tmp.n = np + 1;
+  if (params) *params = tmp;
+  return true;
+}
+
 static bool match_route(const route_t *rt, int n, const char *seg[], const size_t len[],
                         route_params_t *params) {
-  if (rt->nseg != n) return false;
+  if (rt->rest || rt->nseg != n) return false;
   int np = 0;
   for (int i = 0; i < n; i++) {
     if (rt->seg[i].param) {
@@ -113,15 +159,15 @@ route_result_t router_match(const router_t *r, const char *method, const char *p
                             char allow[ROUTER_ALLOW_MAX]) {
   const char *seg[ROUTER_MAX_SEGMENTS];
   size_t len[ROUTER_MAX_SEGMENTS];
-  if (strnlen(path, ROUTER_MAX_PATH + 1) > ROUTER_MAX_PATH) return ROUTE_NOT_FOUND;
-  int n = split(path, seg, len);
-  if (n < 0) return ROUTE_NOT_FOUND;
+  /* Paths too long or oddly shaped for fixed routes may still reach a
+   * catch-all, which takes the rest as it is. */
+  int n = strnlen(path, ROUTER_MAX_PATH + 1) > ROUTER_MAX_PATH ? -1 : split(path, seg, len);
   http_method_t m = http_method_parse(method);
   unsigned allowed = 0;
   for (int i = 0; i < r->n; i++) {
     const route_t *rt = &r->routes[i];
     route_params_t tmp;
-    if (!match_route(rt, n, seg, len, &tmp)) continue;
+    if (rt->rest ? !match_rest(rt, path, &tmp) : (n < 0 || !match_route(rt, n, seg, len, &tmp))) continue;
     if (rt->methods & m) {
       if (params) *params = tmp;
       *out = rt;

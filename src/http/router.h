@@ -2,10 +2,15 @@
  * router.h — method + path-pattern routing with path parameters.
  *
  * Patterns are literal segments and `{name}` parameters, e.g.
- * "/admin/v1/apps/{id}". A parameter matches one non-empty segment. Routes
- * are tried in registration order, so register literals before parameters
- * where both could match. The router is built once at start-up and read
- * concurrently afterwards without locks.
+ * "/admin/v1/apps/{id}". A parameter matches one non-empty segment. A
+ * final `{name...}` is a catch-all: it matches the rest of the path, zero
+ * or more segments taken as they are (empty segments and a trailing slash
+ * included, no segment or length cap), and its value is that rest without
+ * the leading '/': "/v1/check/{path...}" gives path = "a/b" for
+ * "/v1/check/a/b", "" for "/v1/check" and "/v1/check/". Routes are tried in
+ * registration order, so register literals before parameters where both
+ * could match. The router is built once at start-up and read concurrently
+ * afterwards without locks.
  */
 #ifndef CUSTOS_HTTP_ROUTER_H
 #define CUSTOS_HTTP_ROUTER_H
@@ -40,7 +45,10 @@ typedef struct route {
   void *ctx;                    /* passed to handler */
   const char *profile;          /* error renderer for this route, NULL = default */
   int index;                    /* position, for per-route metrics */
-  int nseg;
+  int nseg;                     /* segments before the catch-all, if any */
+  bool rest;                    /* pattern ends in a {name...} catch-all */
+  const char *rest_name;        /* its name (points into pattern) */
+  size_t rest_name_len;
   struct { const char *s; size_t len; bool param; } seg[ROUTER_MAX_SEGMENTS];
 } route_t;
 

@@ -131,10 +131,17 @@ void http_reply_json(http_req_t *r, int status, json_t *obj) {
   http_reply(r, status, "application/json", &b);
 }
 
+void http_set_error_profile(http_req_t *r, const char *profile) { r->error_profile = profile; }
+
 void http_reply_error(http_req_t *r, const cerr_t *e) {
   buf_t b;
   buf_init(&b, 0);
-  render_fn fn = render_for_profile(r->route ? r->route->profile : NULL);
+  if (e->retry_after_s > 0 && !has_extra(r, "Retry-After")) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", e->retry_after_s);
+    (void)http_add_header(r, "Retry-After", ra);
+  }
+  render_fn fn = render_for_profile(r->error_profile ? r->error_profile : r->route ? r->route->profile : NULL);
   if (fn(e, r->request_id, &b) != 0) {
     buf_reset(&b);
     if (buf_puts(&b, "{\"error\":{\"code\":\"internal_error\",\"message\":\"internal error\"}}") != 0) {
@@ -239,6 +246,7 @@ static void access_log(http_server_t *s, http_req_t *r, uint64_t dur_us) {
 /* ---- MHD callbacks ------------------------------------------------------- */
 
 static void req_free(http_req_t *r) {
+  free(r->raw_uri);
   buf_cleanup(&r->body);
   for (int i = 0; i < r->nextra; i++) {
     free(r->extra[i].name);
@@ -309,9 +317,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   (void)version;
   http_server_t *s = cls;
   http_req_t *r = *con_cls;
-  if (!r) {
-    r = calloc(1, sizeof *r);
+  if (!r || !r->started) {
+    if (!r) r = calloc(1, sizeof *r);
     if (!r) return MHD_NO;
+    r->started = true;
     r->conn = c;
     r->srv = s;
     r->app = s->app;
@@ -357,6 +366,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   http_req_t *r = *con_cls;
   if (!r) return;
   *con_cls = NULL;
+  if (!r->started) {
+    /* Made by on_uri for a request that never reached the handler. */
+    req_free(r);
+    return;
+  }
   uint64_t dur_us = (now_ns() - r->start_ns) / 1000;
   if (!r->replied) r->status = 499; /* client went away before an answer */
   metrics_record(s->metrics, r->route ? r->route->index : -1, r->status, dur_us);
@@ -364,6 +378,26 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   atomic_fetch_sub(&s->metrics->in_flight, 1);
   req_free(r);
 }
+
+/* MHD calls this with the request target before decoding it in place;
+ * what it returns becomes the request's context. Only targets under
+ * raw_uri_prefix are kept (one copy), so other requests cost nothing. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  (void)c;
+  http_server_t *s = cls;
+  const char *pre = s->o.raw_uri_prefix;
+  if (!pre || !*pre || !uri || strncmp(uri, pre, strlen(pre)) != 0) return NULL;
+  http_req_t *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->raw_uri = strdup(uri);
+  if (!r->raw_uri) {
+    free(r);
+    return NULL;
+  }
+  return r;
+}
+
+const char *http_raw_uri(const http_req_t *r) { return r->raw_uri; }
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
@@ -439,6 +473,7 @@ http_server_t *http_server_start(const http_server_opts_t *o, const router_t *ro
   struct MHD_OptionItem opts[] = {
       {MHD_OPTION_SOCK_ADDR, 0, &ss},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout_s > 0 ? o->connection_timeout_s : 30, NULL},

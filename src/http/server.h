@@ -39,6 +39,11 @@ typedef struct http_req {
   void *app;                              /* the server's app pointer */
   const char *method;                     /* MHD-owned, valid during the request */
   const char *path;                       /* decoded path, no query string */
+  char *raw_uri;                          /* the request target as received (path and query, not
+                                             decoded), kept only under opts.raw_uri_prefix; else NULL */
+  const char *error_profile;              /* renders http_reply_error when set, else the route's
+                                             profile; static string (http_set_error_profile) */
+  bool started;                           /* set up by on_request (false: made early for raw_uri) */
   http_method_t method_id;
   const route_t *route;                   /* NULL until matched */
   route_params_t params;
@@ -62,6 +67,7 @@ typedef struct http_server_opts {
   int max_headers;
   int connection_timeout_s;
   bool access_log;
+  const char *raw_uri_prefix;  /* static; requests whose target starts with this keep it raw (http_raw_uri); NULL = none */
 } http_server_opts_t;
 
 /* Starts listening and serving. `router` and `metrics` must outlive the
@@ -84,13 +90,23 @@ void http_reply(http_req_t *r, int status, const char *content_type, buf_t *body
 void http_reply_text(http_req_t *r, int status, const char *content_type, const char *text);
 /* Serialises `obj` compactly and takes the reference (json_decref's it). */
 void http_reply_json(http_req_t *r, int status, json_t *obj);
-/* Renders `e` in the route's profile shape. */
+/* Renders `e` in the shape of the request's error profile (see
+ * http_set_error_profile), else the route's profile. e->retry_after_s > 0
+ * adds a Retry-After header. */
 void http_reply_error(http_req_t *r, const cerr_t *e);
+/* Chooses, at run time, the profile whose shape renders this request's
+ * errors (e.g. /v1/check, whose profile is known only once a route policy
+ * matched). `profile` must be static (or outlive the request); NULL goes
+ * back to the route's. */
+void http_set_error_profile(http_req_t *r, const char *profile);
 /* Adds a response header (copied) for the coming reply; -1 when full. */
 int http_add_header(http_req_t *r, const char *name, const char *value);
 
 /* Request header value (case-insensitive name), NULL when absent. */
 const char *http_header(const http_req_t *r, const char *name);
+/* The request target exactly as received (path and query, not decoded)
+ * when it starts with opts.raw_uri_prefix, else NULL. */
+const char *http_raw_uri(const http_req_t *r);
 /* Query argument value (decoded), NULL when absent. */
 const char *http_query(const http_req_t *r, const char *name);
 /* The client's IP address as text into out ("" when unknown). */

@@ -12,19 +12,57 @@
 #ifndef CUSTOS_PERM_AUTHREQ_H
 #define CUSTOS_PERM_AUTHREQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "core/err.h"
 #include "http/server.h"
 
 #define AUTHREQ_PATH_MAX 2048
 #define AUTHREQ_QUERY_MAX 4096
+#define AUTHREQ_METHOD_MAX 16
+#define AUTHREQ_CHECK_PATH "/v1/check"   /* the gateway check; Envoy appends the original path */
 
 typedef struct authreq {
   char method[16];                  /* original method, upper-case */
   char path[AUTHREQ_PATH_MAX];      /* original path, percent-decoded once, no query */
   char query[AUTHREQ_QUERY_MAX];    /* original raw query string without '?', "" if none */
   const http_req_t *http;           /* where headers are read from */
+  bool direct;                      /* built from the request itself: query from the HTTP layer */
 } authreq_t;
+
+/*
+ * From the request itself (a profile's own endpoint): its method, its
+ * (already decoded) path; query parameters are read through the HTTP
+ * layer. CUSTOS_OK, or CUSTOS_EINVAL with a 400 in *e (path too long, dot
+ * segments). *rq is only meaningful on CUSTOS_OK.
+ */
+int authreq_from_request(authreq_t *rq, const http_req_t *r, cerr_t *e)
+    __attribute__((warn_unused_result));
+
+/*
+ * From a gateway subrequest to AUTHREQ_CHECK_PATH. The original request is
+ * read from whichever of these is present:
+ *   X-Original-Method + X-Original-URI      nginx auth_request
+ *   X-Forwarded-Method + X-Forwarded-Uri    Traefik ForwardAuth, Caddy forward_auth
+ *   the target after /v1/check + the method Envoy ext_authz (HTTP service)
+ * When several are present they must agree exactly (a client could slip
+ * one gateway's header through another), else 400. A header of a pair
+ * without its partner is 400; none at all is 400 missing_original_request.
+ * The URI is then parsed by authreq_set_uri(). No allocation.
+ */
+int authreq_from_check(authreq_t *rq, const http_req_t *r, cerr_t *e) __attribute__((warn_unused_result));
+
+/*
+ * Sets method (1..15 letters, upper-cased) and the original request target
+ * `uri` (`len` bytes: "/path?query", as sent, percent-encoded): the path is
+ * percent-decoded once; NUL (raw or %00), a bad %-escape, a "." or ".."
+ * segment, a path or query over its cap, or a target not starting with '/'
+ * give CUSTOS_EINVAL and a 400 in *e. The query is kept raw. The parser the
+ * fuzzer drives (tests/fuzz/fuzz_authreq.c).
+ */
+int authreq_set(authreq_t *rq, const char *method, const char *uri, size_t len, cerr_t *e)
+    __attribute__((warn_unused_result));
 
 /* Request header `name` (case-insensitive), NULL when absent. */
 const char *authreq_header(const authreq_t *rq, const char *name);

@@ -7,6 +7,8 @@
 #ifndef CUSTOS_PROFILES_PROFILE_H
 #define CUSTOS_PROFILES_PROFILE_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "http/render.h"
 #include "perm/authreq.h"
@@ -28,11 +30,28 @@ typedef struct profile {
    * write *id on failure. Thread-safe. */
   int (*check)(struct app *a, const authreq_t *rq, const route_policy_t *pol, identity_t *id,
                cerr_t *e);
+  /* Route classes a policy may name for this profile, NULL-terminated;
+   * NULL = any class is accepted. The policy loader reports others. */
+  const char *const *classes;
 } profile_t;
+
+/*
+ * Contract of check(), beyond the above: on CUSTOS_OK every field of *id
+ * is set (strings NUL-terminated, "" when none; nextra entries filled).
+ * A rate-limited caller gets status 429 with e->retry_after_s set; a store
+ * failure 503. check() runs on the gateway hot path: no allocation, no
+ * JSON, no store access when its caches hit.
+ */
 
 /* The registered profile called `name`, or NULL. */
 const profile_t *profile_find(const char *name);
 /* All registered profiles, NULL-terminated. */
 const profile_t *const *profile_all(void);
+
+/* Calls every profile's register_routes (from app_routes). 0 or -1. */
+int profile_register_all(struct app *a);
+
+/* True when `cls` ("" = the default) is a route class `pf` accepts. */
+bool profile_class_ok(const profile_t *pf, const char *cls);
 
 #endif

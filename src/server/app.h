@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "auth/keycheck.h"
 #include "jose/signer.h"
+#include "perm/policy.h"
 #include "store/store.h"
 
 typedef struct app {
@@ -24,6 +25,8 @@ typedef struct app {
   http_server_t *http;
   keycheck_t *keys;              /* API key checks (whoami, profiles); invalidated by the admin API */
   signer_t *signer;              /* signing keys and the JWKS; freed after the store closes */
+  keycheck_t *user_tokens;       /* user token checks (thelayer Token2); same machinery, own cache */
+  policy_set_t *policy;          /* route policies for /v1/check (policy.file); never NULL when serving */
 } app_t;
 
 /* Registers every route custos serves. Returns 0, or -1 if the route
@@ -41,5 +44,9 @@ void whoami(http_req_t *r, void *ctx);
 
 /* GET /.well-known/jwks.json (src/server/jwks.c). */
 void jwks_get(http_req_t *r, void *ctx);
+
+/* /v1/check and /v1/check/{path...}, every method (src/server/check.c):
+ * the gateway auth subrequest. */
+void gateway_check(http_req_t *r, void *ctx);
 
 #endif

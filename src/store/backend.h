@@ -125,6 +125,27 @@ typedef struct store_ops {
   int (*ap_client_upsert)(void *impl, const store_ap_client_t *c);
   int (*ap_client_get)(void *impl, const char *app_id, const char *steam_id, store_ap_client_t *out);
 
+  /* Users: `u` carries id, app_id, external_id, created_at; the backend
+   * inserts it only if the app exists (else CUSTOS_ENOTFOUND) and writes
+   * the app's account into u->account_id. */
+  int (*user_create)(void *impl, store_user_t *u);
+  int (*user_get)(void *impl, const char *id, store_user_t *out);
+  int (*user_list)(void *impl, const char *app_id, const char *after_id, int limit,
+                   store_user_t *out, int *n_out);
+  /* User tokens travel as store_api_key_t rows (store_user_token_lookup's
+   * view: environment_id = user_id, scopes = access_level). Create: id,
+   * environment_id (the user), start, hash, scopes, created_at, expires_at
+   * in; app_id and account_id out (CUSTOS_ENOTFOUND when no such user).
+   * The rest as the api_key_* functions. */
+  int (*user_token_create)(void *impl, store_api_key_t *k);
+  int (*user_token_get)(void *impl, const char *id, store_api_key_t *out);
+  int (*user_token_get_by_hash)(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                store_api_key_t *out);
+  int (*user_token_revoke)(void *impl, const char *id, int64_t at);
+  int (*user_token_rotate)(void *impl, const char *old_id, int64_t grace_until,
+                           store_api_key_t *nk);
+  int (*user_token_record_usage)(void *impl, const store_key_usage_t *u, int n);
+
   /* Validated channel/payload. */
   int (*notify)(void *impl, const char *channel, const char *payload);
   /* Registers a listener; CUSTOS_ETOOBIG past STORE_LISTENERS_MAX. Failures

@@ -170,7 +170,47 @@ static const char V3_SQLITE[] = V3_SIGNING_KEY("");
 static const char V3_PG[] = V3_SIGNING_KEY("COLLATE \"C\"");
 
 /*
- * Version 4: AssetPay merchants and clients.
+ * Version 4: end users of an app, and their tokens (The Layer's Token2).
+ *  - app_user, not "user" (reserved in PostgreSQL). A user belongs to one
+ *    app (and its account); external_id is the platform's own name for the
+ *    user, unique per app.
+ *  - user_token mirrors api_key where it can (hash as 64 lowercase hex,
+ *    unique; start; expiry; revocation; rotation grace with replaced_by ""
+ *    when not rotated; batched usage), so the same key-check machinery
+ *    serves both. access_level is read | write | admin.
+ */
+#define V4_USERS(ID)                                                                    \
+  "CREATE TABLE app_user ("                                                             \
+  " id TEXT " ID " PRIMARY KEY,"                                                        \
+  " account_id TEXT " ID " NOT NULL REFERENCES account(id),"                            \
+  " app_id TEXT " ID " NOT NULL REFERENCES app(id),"                                    \
+  " external_id TEXT NOT NULL,"                                                         \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " UNIQUE (app_id, external_id));"                                                     \
+  "CREATE INDEX app_user_app ON app_user(app_id, id);"                                  \
+  "CREATE TABLE user_token ("                                                           \
+  " id TEXT " ID " PRIMARY KEY,"                                                        \
+  " app_id TEXT " ID " NOT NULL REFERENCES app(id),"                                    \
+  " account_id TEXT " ID " NOT NULL REFERENCES account(id),"                            \
+  " user_id TEXT " ID " NOT NULL REFERENCES app_user(id),"                              \
+  " start TEXT NOT NULL,"                                                               \
+  " hash TEXT " ID " NOT NULL CHECK (length(hash) = 64),"                               \
+  " access_level TEXT NOT NULL CHECK (access_level IN ('read', 'write', 'admin')),"     \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " expires_at BIGINT NOT NULL DEFAULT 0,"                                              \
+  " revoked_at BIGINT NOT NULL DEFAULT 0,"                                              \
+  " grace_until BIGINT NOT NULL DEFAULT 0,"                                             \
+  " replaced_by TEXT " ID " NOT NULL DEFAULT '',"                                       \
+  " last_used_at BIGINT NOT NULL DEFAULT 0,"                                            \
+  " use_count BIGINT NOT NULL DEFAULT 0);"                                              \
+  "CREATE UNIQUE INDEX user_token_hash ON user_token(hash);"                            \
+  "CREATE INDEX user_token_user ON user_token(user_id, id);"
+
+static const char V4_SQLITE[] = V4_USERS("");
+static const char V4_PG[] = V4_USERS("COLLATE \"C\"");
+
+/*
+ * Version 5: AssetPay merchants and clients.
  *  - merchant: one row per app with profile assetpay; merchant_id is the
  *    numeric "userId" of its client tokens (unique, > 0, chosen as max + 1
  *    by the store). Secrets are sealed under the master key (base64url
@@ -180,7 +220,7 @@ static const char V3_PG[] = V3_SIGNING_KEY("COLLATE \"C\"");
  *    every authentication; client_data is the JSON text as
  *    JSON.stringify writes it (NULL = not given).
  */
-#define V4_TABLES(ID)                                                                   \
+#define V5_TABLES(ID)                                                                   \
   "CREATE TABLE merchant ("                                                             \
   " app_id TEXT " ID " PRIMARY KEY REFERENCES app(id),"                                 \
   " merchant_id BIGINT NOT NULL UNIQUE CHECK (merchant_id > 0),"                        \
@@ -204,14 +244,15 @@ static const char V3_PG[] = V3_SIGNING_KEY("COLLATE \"C\"");
   " auth_count BIGINT NOT NULL DEFAULT 1,"                                              \
   " PRIMARY KEY (app_id, steam_id));"
 
-static const char V4_SQLITE[] = V4_TABLES("");
-static const char V4_PG[] = V4_TABLES("COLLATE \"C\"");
+static const char V5_SQLITE[] = V5_TABLES("");
+static const char V5_PG[] = V5_TABLES("COLLATE \"C\"");
 
 static const migration_t MIGRATIONS[] = {
     {NULL, V1_SQLITE, V1_PG},
     {NULL, V2_SQLITE, V2_PG},
     {NULL, V3_SQLITE, V3_PG},
     {NULL, V4_SQLITE, V4_PG},
+    {NULL, V5_SQLITE, V5_PG},
 };
 
 int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }

@@ -72,6 +72,16 @@ enum {
   PS_SK_PROMOTE,
   PS_SK_INSERT_ROTATED,
   PS_SK_GENERATION,
+  PS_USER_INSERT,
+  PS_USER_GET,
+  PS_USER_LIST_APP,
+  PS_UTK_INSERT,
+  PS_UTK_GET,
+  PS_UTK_GET_HASH,
+  PS_UTK_REVOKE,
+  PS_UTK_MARK_ROTATED,
+  PS_UTK_INSERT_ROTATED,
+  PS_UTK_USAGE,
   PS_MERCHANT_ENSURE,
   PS_MERCHANT_GET,
   PS_MERCHANT_GET_MID,
@@ -85,15 +95,20 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
-#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
-/* Key for pg_advisory_xact_lock while rotating signing keys: "custosSK". */
-#define SIGNING_LOCK_SQL "SELECT pg_advisory_xact_lock(7166761325953241931)"
 #define MERCHANT_COLS                                                                     \
   "app_id, merchant_id, secret_sealed, secret_created_at, secret_rotated_at, prev_sealed," \
   " prev_valid_until, created_at"
 #define CLIENT_COLS                                                                        \
   "app_id, steam_id, trade_url, partner_match, client_id, client_data, risk_limit,"        \
   " risk_tier, created_at, updated_at, auth_count"
+#define USER_COLS "id, account_id, app_id, external_id, created_at"
+/* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
+#define UTK_COLS                                                                               \
+  "id, app_id, account_id, user_id, 'user_token', '', start, hash, access_level, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
+#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
+/* Key for pg_advisory_xact_lock while rotating signing keys: "custosSK". */
+#define SIGNING_LOCK_SQL "SELECT pg_advisory_xact_lock(7166761325953241931)"
 
 typedef struct query {
   const char *sql;
@@ -212,6 +227,36 @@ static const query_t Q[PS_COUNT] = {
     [PS_SK_GENERATION] = {"SELECT (count(*) + COALESCE(sum(created_at + activated_at +"
                           " retired_at), 0))::bigint FROM signing_key",
                           0, true},
+    [PS_USER_INSERT] = {"INSERT INTO app_user (" USER_COLS ")"
+                        " SELECT $1::text, account_id, id, $3::text, $4::bigint FROM app WHERE id = $2"
+                        " RETURNING account_id",
+                        4, false},
+    [PS_USER_GET] = {"SELECT " USER_COLS " FROM app_user WHERE id = $1", 1, true},
+    [PS_USER_LIST_APP] = {"SELECT " USER_COLS " FROM app_user WHERE app_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                          3, true},
+    [PS_UTK_INSERT] = {"INSERT INTO user_token (id, app_id, account_id, user_id, start, hash, access_level,"
+                       " created_at, expires_at)"
+                       " SELECT $1::text, app_id, account_id, id, $3::text, $4::text, $5::text, $6::bigint,"
+                       " $7::bigint FROM app_user WHERE id = $2 RETURNING app_id, account_id",
+                       7, false},
+    [PS_UTK_GET] = {"SELECT " UTK_COLS " FROM user_token WHERE id = $1", 1, true},
+    [PS_UTK_GET_HASH] = {"SELECT " UTK_COLS " FROM user_token WHERE hash = $1", 1, true},
+    [PS_UTK_REVOKE] = {"UPDATE user_token SET revoked_at = CASE WHEN revoked_at = 0 THEN $2::bigint"
+                       " ELSE revoked_at END WHERE id = $1",
+                       2, false},
+    [PS_UTK_MARK_ROTATED] = {"UPDATE user_token SET grace_until = $2, replaced_by = $3"
+                             " WHERE id = $1 AND revoked_at = 0 AND replaced_by = ''",
+                             3, false},
+    [PS_UTK_INSERT_ROTATED] = {"INSERT INTO user_token (id, app_id, account_id, user_id, start, hash,"
+                               " access_level, created_at, expires_at)"
+                               " SELECT $2::text, app_id, account_id, user_id, $3::text, $4::text, access_level,"
+                               " $5::bigint, expires_at FROM user_token WHERE id = $1 RETURNING " UTK_COLS,
+                               5, false},
+    [PS_UTK_USAGE] = {"UPDATE user_token SET use_count = CASE WHEN use_count >"
+                      " 9223372036854775807 - $2::bigint THEN 9223372036854775807"
+                      " ELSE use_count + $2::bigint END,"
+                      " last_used_at = GREATEST(last_used_at, $3::bigint) WHERE id = $1",
+                      3, false},
     [PS_MERCHANT_ENSURE] = {"INSERT INTO merchant (app_id, merchant_id, created_at)"
                             " SELECT $1::text, COALESCE(MAX(merchant_id), 0) + 1, $2::bigint"
                             " FROM merchant ON CONFLICT (app_id) DO NOTHING",
@@ -573,6 +618,17 @@ static int fn_admin(const PGresult *r, int i, void *o) {
 }
 
 static int fn_count(const PGresult *r, int i, void *o) { return get_i64(r, i, 0, o); }
+
+static int fn_user(const PGresult *r, int i, void *o) {
+  store_user_t *u = o;
+  memset(u, 0, sizeof *u);
+  if (store__copy(u->id, sizeof u->id, PQgetvalue(r, i, 0)) ||
+      store__copy(u->account_id, sizeof u->account_id, PQgetvalue(r, i, 1)) ||
+      store__copy(u->app_id, sizeof u->app_id, PQgetvalue(r, i, 2)) ||
+      store__copy(u->external_id, sizeof u->external_id, PQgetvalue(r, i, 3)))
+    return CUSTOS_ESTORE;
+  return get_i64(r, i, 4, &u->created_at);
+}
 
 static int fn_signing(const PGresult *r, int i, void *o) {
   store_signing_key_t *k = o;
@@ -1036,8 +1092,23 @@ static int pg_api_key_revoke(void *impl, const char *id, int64_t at) {
   return update_one(impl, PS_KEY_REVOKE, params);
 }
 
+/* Statements of one rotation: mark the old row, read it (to tell absent
+ * from not rotatable), insert the new one copied from it. */
+typedef struct rotate_sql {
+  int mark, get, insert;
+} rotate_sql_t;
+
+static int rotate(void *impl, const rotate_sql_t *rs, const char *old_id, int64_t grace_until,
+                  store_api_key_t *nk);
+
 static int pg_api_key_rotate(void *impl, const char *old_id, int64_t grace_until,
                              store_api_key_t *nk) {
+  static const rotate_sql_t RS = {PS_KEY_MARK_ROTATED, PS_KEY_GET, PS_KEY_INSERT_ROTATED};
+  return rotate(impl, &RS, old_id, grace_until, nk);
+}
+
+static int rotate(void *impl, const rotate_sql_t *rs, const char *old_id, int64_t grace_until,
+                  store_api_key_t *nk) {
   pg_t *g = impl;
   pconn_t *pc;
   PGresult *r = NULL;
@@ -1053,16 +1124,16 @@ static int pg_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
   /* Mark first: the WHERE clause is the "neither revoked nor rotated"
    * check, and the row lock it takes serialises rotations of this key. */
   const char *const mark[] = {old_id, grace, nk->id};
-  if ((rc = exec_count(g, pc, PS_KEY_MARK_ROTATED, mark, &rows))) goto fail;
+  if ((rc = exec_count(g, pc, rs->mark, mark, &rows))) goto fail;
   if (rows == 0) {
     /* Absent, or revoked / already rotated: tell which. */
     const char *const get[] = {old_id};
-    if ((rc = run(g, pc, PS_KEY_GET, get, &r))) goto fail;
+    if ((rc = run(g, pc, rs->get, get, &r))) goto fail;
     rc = PQntuples(r) == 0 ? CUSTOS_ENOTFOUND : CUSTOS_EINVAL;
     goto fail;
   }
   const char *const ins[] = {old_id, nk->id, nk->start, hex, at};
-  if ((rc = run(g, pc, PS_KEY_INSERT_ROTATED, ins, &r))) goto fail;
+  if ((rc = run(g, pc, rs->insert, ins, &r))) goto fail;
   if (PQntuples(r) != 1 || fn_key(r, 0, &row)) {
     log_msg(LOG_ERROR, "store: postgres: malformed row from rotation");
     rc = CUSTOS_ESTORE;
@@ -1079,7 +1150,14 @@ out:
   return rc;
 }
 
+static int record_usage(void *impl, int id, const store_key_usage_t *u, int n);
+
 static int pg_api_key_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  return record_usage(impl, PS_KEY_USAGE, u, n);
+}
+
+/* Usage counts with UPDATE statement `id`, in one transaction. */
+static int record_usage(void *impl, int id, const store_key_usage_t *u, int n) {
   pg_t *g = impl;
   pconn_t *pc;
   char uses[24], last[24];
@@ -1090,7 +1168,7 @@ static int pg_api_key_record_usage(void *impl, const store_key_usage_t *u, int n
     snprintf(uses, sizeof uses, "%lld", (long long)u[i].uses);
     snprintf(last, sizeof last, "%lld", (long long)u[i].last_used_at);
     const char *const params[] = {u[i].id, uses, last};
-    if ((rc = exec_write(g, pc, PS_KEY_USAGE, params))) goto fail;
+    if ((rc = exec_write(g, pc, id, params))) goto fail;
   }
   if ((rc = simple(pc, "COMMIT", "commit"))) goto fail;
   goto out;
@@ -1099,6 +1177,94 @@ fail:
 out:
   checkin(g, pc);
   return rc;
+}
+
+/* --- users and user tokens ------------------------------------------------ */
+
+static int pg_user_create(void *impl, store_user_t *u) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  char at[24];
+  int rc;
+  snprintf(at, sizeof at, "%lld", (long long)u->created_at);
+  const char *const params[] = {u->id, u->app_id, u->external_id, at};
+  if ((rc = checkout(g, &pc))) return rc;
+  if ((rc = run(g, pc, PS_USER_INSERT, params, &r))) goto out;
+  if (PQntuples(r) == 0)
+    rc = CUSTOS_ENOTFOUND; /* no such app */
+  else
+    rc = store__copy(u->account_id, sizeof u->account_id, PQgetvalue(r, 0, 0));
+out:
+  PQclear(r);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_user_get(void *impl, const char *id, store_user_t *out) {
+  const char *const params[] = {id};
+  return pg_select(impl, PS_USER_GET, params, fn_user, NULL, out, sizeof *out, 1, true, NULL);
+}
+
+static int pg_user_list(void *impl, const char *app_id, const char *after, int limit, store_user_t *out,
+                        int *n) {
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit);
+  const char *const params[] = {app_id, after, lim};
+  return pg_select(impl, PS_USER_LIST_APP, params, fn_user, NULL, out, sizeof *out, limit, false, n);
+}
+
+static int pg_user_token_create(void *impl, store_api_key_t *k) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  char at[24], exp[24], hex[STORE_HASH_HEX_MAX];
+  int rc;
+  snprintf(at, sizeof at, "%lld", (long long)k->created_at);
+  snprintf(exp, sizeof exp, "%lld", (long long)k->expires_at);
+  store__hash_hex(k->hash, hex);
+  const char *const params[] = {k->id, k->environment_id, k->start, hex, k->scopes, at, exp};
+  if ((rc = checkout(g, &pc))) return rc;
+  if ((rc = run(g, pc, PS_UTK_INSERT, params, &r))) goto out;
+  if (PQntuples(r) == 0) {
+    rc = CUSTOS_ENOTFOUND; /* no such user */
+  } else {
+    rc = store__copy(k->app_id, sizeof k->app_id, PQgetvalue(r, 0, 0));
+    if (rc == CUSTOS_OK) rc = store__copy(k->account_id, sizeof k->account_id, PQgetvalue(r, 0, 1));
+  }
+out:
+  PQclear(r);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_user_token_get(void *impl, const char *id, store_api_key_t *out) {
+  const char *const params[] = {id};
+  return pg_select(impl, PS_UTK_GET, params, fn_key, NULL, out, sizeof *out, 1, true, NULL);
+}
+
+static int pg_user_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                     store_api_key_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  const char *const params[] = {hex};
+  return pg_select(impl, PS_UTK_GET_HASH, params, fn_key, NULL, out, sizeof *out, 1, true, NULL);
+}
+
+static int pg_user_token_revoke(void *impl, const char *id, int64_t at) {
+  char v[24];
+  snprintf(v, sizeof v, "%lld", (long long)at);
+  const char *const params[] = {id, v};
+  return update_one(impl, PS_UTK_REVOKE, params);
+}
+
+static int pg_user_token_rotate(void *impl, const char *old_id, int64_t grace_until, store_api_key_t *nk) {
+  static const rotate_sql_t RS = {PS_UTK_MARK_ROTATED, PS_UTK_GET, PS_UTK_INSERT_ROTATED};
+  return rotate(impl, &RS, old_id, grace_until, nk);
+}
+
+static int pg_user_token_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  return record_usage(impl, PS_UTK_USAGE, u, n);
 }
 
 /* --- admin tokens -------------------------------------------------------- */
@@ -1205,6 +1371,9 @@ out:
 
 static int pg_signing_key_generation(void *impl, int64_t *gen_out) {
   return pg_select(impl, PS_SK_GENERATION, NULL, fn_count, NULL, gen_out, sizeof *gen_out, 1,
+                   true, NULL);
+}
+
 /* --- AssetPay merchants and clients --------------------------------------- */
 
 static int pg_merchant_get(void *impl, const char *app_id, store_merchant_t *out) {
@@ -1321,6 +1490,15 @@ const store_ops_t store__pg_ops = {
     .api_key_revoke = pg_api_key_revoke,
     .api_key_rotate = pg_api_key_rotate,
     .api_key_record_usage = pg_api_key_record_usage,
+    .user_create = pg_user_create,
+    .user_get = pg_user_get,
+    .user_list = pg_user_list,
+    .user_token_create = pg_user_token_create,
+    .user_token_get = pg_user_token_get,
+    .user_token_get_by_hash = pg_user_token_get_by_hash,
+    .user_token_revoke = pg_user_token_revoke,
+    .user_token_rotate = pg_user_token_rotate,
+    .user_token_record_usage = pg_user_token_record_usage,
     .admin_token_create = pg_admin_token_create,
     .admin_token_get_by_hash = pg_admin_token_get_by_hash,
     .admin_token_count_active = pg_admin_token_count_active,

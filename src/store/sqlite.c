@@ -72,6 +72,16 @@ enum {
   ST_SK_PROMOTE,
   ST_SK_INSERT_ROTATED,
   ST_SK_GENERATION,
+  ST_USER_INSERT,
+  ST_USER_GET,
+  ST_USER_LIST_APP,
+  ST_UTK_INSERT,
+  ST_UTK_GET,
+  ST_UTK_GET_HASH,
+  ST_UTK_REVOKE,
+  ST_UTK_MARK_ROTATED,
+  ST_UTK_INSERT_ROTATED,
+  ST_UTK_USAGE,
   ST_MERCHANT_ENSURE,
   ST_MERCHANT_GET,
   ST_MERCHANT_GET_MID,
@@ -85,13 +95,18 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
-#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
 #define MERCHANT_COLS                                                                     \
   "app_id, merchant_id, secret_sealed, secret_created_at, secret_rotated_at, prev_sealed," \
   " prev_valid_until, created_at"
 #define CLIENT_COLS                                                                        \
   "app_id, steam_id, trade_url, partner_match, client_id, client_data, risk_limit,"        \
   " risk_tier, created_at, updated_at, auth_count"
+#define USER_COLS "id, account_id, app_id, external_id, created_at"
+/* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
+#define UTK_COLS                                                                               \
+  "id, app_id, account_id, user_id, 'user_token', '', start, hash, access_level, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
+#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
 
 static const char *const SQL[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -174,6 +189,27 @@ static const char *const SQL[ST_COUNT] = {
         " WHERE alg = ?2 AND state = 'active') AS a) RETURNING state, activated_at",
     [ST_SK_GENERATION] = "SELECT count(*) + COALESCE(sum(created_at + activated_at + retired_at),"
                          " 0) FROM signing_key",
+    [ST_USER_INSERT] = "INSERT INTO app_user (" USER_COLS ")"
+                       " SELECT ?1, account_id, id, ?3, ?4 FROM app WHERE id = ?2 RETURNING account_id",
+    [ST_USER_GET] = "SELECT " USER_COLS " FROM app_user WHERE id = ?1",
+    [ST_USER_LIST_APP] = "SELECT " USER_COLS " FROM app_user WHERE app_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_UTK_INSERT] = "INSERT INTO user_token (id, app_id, account_id, user_id, start, hash, access_level,"
+                      " created_at, expires_at)"
+                      " SELECT ?1, app_id, account_id, id, ?3, ?4, ?5, ?6, ?7 FROM app_user WHERE id = ?2"
+                      " RETURNING app_id, account_id",
+    [ST_UTK_GET] = "SELECT " UTK_COLS " FROM user_token WHERE id = ?1",
+    [ST_UTK_GET_HASH] = "SELECT " UTK_COLS " FROM user_token WHERE hash = ?1",
+    [ST_UTK_REVOKE] = "UPDATE user_token SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
+                      " ELSE revoked_at END WHERE id = ?1",
+    [ST_UTK_MARK_ROTATED] = "UPDATE user_token SET grace_until = ?2, replaced_by = ?3"
+                            " WHERE id = ?1 AND revoked_at = 0 AND replaced_by = ''",
+    [ST_UTK_INSERT_ROTATED] = "INSERT INTO user_token (id, app_id, account_id, user_id, start, hash, access_level,"
+                              " created_at, expires_at)"
+                              " SELECT ?2, app_id, account_id, user_id, ?3, ?4, access_level, ?5, expires_at"
+                              " FROM user_token WHERE id = ?1 RETURNING " UTK_COLS,
+    [ST_UTK_USAGE] = "UPDATE user_token SET use_count = CASE WHEN use_count > 9223372036854775807 - ?2"
+                     " THEN 9223372036854775807 ELSE use_count + ?2 END,"
+                     " last_used_at = max(last_used_at, ?3) WHERE id = ?1",
     /* "WHERE true" keeps SQLite from reading ON CONFLICT as a join clause. */
     [ST_MERCHANT_ENSURE] = "INSERT INTO merchant (app_id, merchant_id, created_at)"
                            " SELECT ?1, COALESCE(MAX(merchant_id), 0) + 1, ?2 FROM merchant"
@@ -609,6 +645,17 @@ static int row_key(sqlite3_stmt *st, store_api_key_t *k) {
   return CUSTOS_OK;
 }
 
+static int row_user(sqlite3_stmt *st, store_user_t *u) {
+  memset(u, 0, sizeof *u);
+  if (store__copy(u->id, sizeof u->id, col_text(st, 0)) ||
+      store__copy(u->account_id, sizeof u->account_id, col_text(st, 1)) ||
+      store__copy(u->app_id, sizeof u->app_id, col_text(st, 2)) ||
+      store__copy(u->external_id, sizeof u->external_id, col_text(st, 3)))
+    return CUSTOS_ESTORE;
+  u->created_at = sqlite3_column_int64(st, 4);
+  return CUSTOS_OK;
+}
+
 static int row_admin(sqlite3_stmt *st, store_admin_token_t *t) {
   memset(t, 0, sizeof *t);
   if (store__copy(t->id, sizeof t->id, col_text(st, 0)) ||
@@ -640,7 +687,6 @@ static int row_signing(sqlite3_stmt *st, store_signing_key_t *k) {
 }
 
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
-static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
 
 static int row_merchant(sqlite3_stmt *st, store_merchant_t *m) {
   memset(m, 0, sizeof *m);
@@ -676,6 +722,7 @@ static int row_client(sqlite3_stmt *st, store_ap_client_t *c) {
   }
   return CUSTOS_OK;
 }
+static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
 
 /*
  * Steps a bound SELECT on `c`, decoding up to `limit` rows of `size` bytes
@@ -705,9 +752,10 @@ static int fn_app(sqlite3_stmt *st, void *o) { return row_app(st, o); }
 static int fn_audit(sqlite3_stmt *st, void *o) { return row_audit(st, o); }
 static int fn_key(sqlite3_stmt *st, void *o) { return row_key(st, o); }
 static int fn_admin(sqlite3_stmt *st, void *o) { return row_admin(st, o); }
-static int fn_signing(sqlite3_stmt *st, void *o) { return row_signing(st, o); }
 static int fn_merchant(sqlite3_stmt *st, void *o) { return row_merchant(st, o); }
 static int fn_client(sqlite3_stmt *st, void *o) { return row_client(st, o); }
+static int fn_signing(sqlite3_stmt *st, void *o) { return row_signing(st, o); }
+static int fn_user(sqlite3_stmt *st, void *o) { return row_user(st, o); }
 
 /* --- writes -------------------------------------------------------------- */
 
@@ -1027,8 +1075,24 @@ static int sq_api_key_revoke(void *impl, const char *id, int64_t at) {
   return update_one(impl, ST_KEY_REVOKE, id, NULL, at);
 }
 
+/* Statements of one rotation: mark the old row, read it (to tell absent
+ * from not rotatable), insert the new one copied from it. */
+typedef struct rotate_sql {
+  int mark, get, insert;
+  const char *what;
+} rotate_sql_t;
+
+static int rotate(void *impl, const rotate_sql_t *rs, const char *old_id, int64_t grace_until,
+                  store_api_key_t *nk);
+
 static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until,
                              store_api_key_t *nk) {
+  static const rotate_sql_t RS = {ST_KEY_MARK_ROTATED, ST_KEY_GET, ST_KEY_INSERT_ROTATED, "api_key"};
+  return rotate(impl, &RS, old_id, grace_until, nk);
+}
+
+static int rotate(void *impl, const rotate_sql_t *rs, const char *old_id, int64_t grace_until,
+                  store_api_key_t *nk) {
   sq_t *q = impl;
   conn_t *c;
   sqlite3_stmt *st;
@@ -1038,7 +1102,7 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
   if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
   /* Mark first: the WHERE clause is the "neither revoked nor rotated"
    * check, so it cannot go stale before the insert. */
-  if (!(st = stmt(c, ST_KEY_MARK_ROTATED))) {
+  if (!(st = stmt(c, rs->mark))) {
     rc = CUSTOS_ESTORE;
     goto fail;
   }
@@ -1048,10 +1112,10 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
     rc = CUSTOS_ESTORE;
     goto fail;
   }
-  if ((rc = insert(c, st, "rotate api_key"))) goto fail;
+  if ((rc = insert(c, st, rs->what))) goto fail;
   if (sqlite3_changes(c->db) == 0) {
     /* Absent, or revoked / already rotated: tell which. */
-    if (!(st = stmt(c, ST_KEY_GET)) || bind_text(st, 1, old_id)) {
+    if (!(st = stmt(c, rs->get)) || bind_text(st, 1, old_id)) {
       stmt_done(st);
       rc = CUSTOS_ESTORE;
       goto fail;
@@ -1060,7 +1124,7 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
     if (rc == CUSTOS_OK) rc = CUSTOS_EINVAL;
     goto fail;
   }
-  if (!(st = stmt(c, ST_KEY_INSERT_ROTATED))) {
+  if (!(st = stmt(c, rs->insert))) {
     rc = CUSTOS_ESTORE;
     goto fail;
   }
@@ -1071,7 +1135,7 @@ static int sq_api_key_rotate(void *impl, const char *old_id, int64_t grace_until
     goto fail;
   }
   src = sqlite3_step(st);
-  rc = src == SQLITE_ROW ? row_key(st, &row) : fail_rc(c, src, "insert rotated api_key");
+  rc = src == SQLITE_ROW ? row_key(st, &row) : fail_rc(c, src, rs->what);
   stmt_done(st);
   if (rc) goto fail;
   if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
@@ -1084,7 +1148,14 @@ out:
   return rc;
 }
 
+static int record_usage(void *impl, int id, const store_key_usage_t *u, int n);
+
 static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  return record_usage(impl, ST_KEY_USAGE, u, n);
+}
+
+/* Usage counts with UPDATE statement `id`, in one transaction. */
+static int record_usage(void *impl, int id, const store_key_usage_t *u, int n) {
   sq_t *q = impl;
   conn_t *c;
   sqlite3_stmt *st;
@@ -1092,7 +1163,7 @@ static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n
   if ((rc = writer_get(q, &c))) return rc;
   if ((rc = exec_stmt(c, ST_BEGIN))) goto out;
   for (int i = 0; i < n; i++) {
-    if (!(st = stmt(c, ST_KEY_USAGE))) {
+    if (!(st = stmt(c, id))) {
       rc = CUSTOS_ESTORE;
       goto fail;
     }
@@ -1102,7 +1173,7 @@ static int sq_api_key_record_usage(void *impl, const store_key_usage_t *u, int n
       rc = CUSTOS_ESTORE;
       goto fail;
     }
-    if ((rc = insert(c, st, "record api_key usage"))) goto fail;
+    if ((rc = insert(c, st, "record usage"))) goto fail;
   }
   if ((rc = exec_stmt(c, ST_COMMIT))) goto fail;
   goto out;
@@ -1111,6 +1182,103 @@ fail:
 out:
   writer_put(q);
   return rc;
+}
+
+/* --- users and user tokens ------------------------------------------------ */
+
+static int sq_user_create(void *impl, store_user_t *u) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_USER_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, u->id) || bind_text(st, 2, u->app_id) || bind_text(st, 3, u->external_id) ||
+      sqlite3_bind_int64(st, 4, u->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW)
+    rc = store__copy(u->account_id, sizeof u->account_id, col_text(st, 0));
+  else if (src == SQLITE_DONE)
+    rc = CUSTOS_ENOTFOUND; /* no such app */
+  else
+    rc = fail_rc(c, src, "insert app_user");
+  stmt_done(st);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_user_get(void *impl, const char *id, store_user_t *out) {
+  return sq_select(impl, ST_USER_GET, id, NULL, false, 0, fn_user, out, sizeof *out, 1, true, NULL);
+}
+
+static int sq_user_list(void *impl, const char *app_id, const char *after, int limit, store_user_t *out,
+                        int *n) {
+  return sq_select(impl, ST_USER_LIST_APP, app_id, after, false, 0, fn_user, out, sizeof *out, limit, false, n);
+}
+
+static int sq_user_token_create(void *impl, store_api_key_t *k) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc, src;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_UTK_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, k->id) || bind_text(st, 2, k->environment_id) || bind_text(st, 3, k->start) ||
+      bind_hash(st, 4, k->hash) || bind_text(st, 5, k->scopes) ||
+      sqlite3_bind_int64(st, 6, k->created_at) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 7, k->expires_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    rc = store__copy(k->app_id, sizeof k->app_id, col_text(st, 0));
+    if (rc == CUSTOS_OK) rc = store__copy(k->account_id, sizeof k->account_id, col_text(st, 1));
+  } else if (src == SQLITE_DONE) {
+    rc = CUSTOS_ENOTFOUND; /* no such user */
+  } else {
+    rc = fail_rc(c, src, "insert user_token");
+  }
+  stmt_done(st);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_user_token_get(void *impl, const char *id, store_api_key_t *out) {
+  return sq_select(impl, ST_UTK_GET, id, NULL, false, 0, fn_key, out, sizeof *out, 1, true, NULL);
+}
+
+static int sq_user_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                     store_api_key_t *out) {
+  char hex[STORE_HASH_HEX_MAX];
+  store__hash_hex(hash, hex);
+  return sq_select(impl, ST_UTK_GET_HASH, hex, NULL, false, 0, fn_key, out, sizeof *out, 1, true, NULL);
+}
+
+static int sq_user_token_revoke(void *impl, const char *id, int64_t at) {
+  return update_one(impl, ST_UTK_REVOKE, id, NULL, at);
+}
+
+static int sq_user_token_rotate(void *impl, const char *old_id, int64_t grace_until, store_api_key_t *nk) {
+  static const rotate_sql_t RS = {ST_UTK_MARK_ROTATED, ST_UTK_GET, ST_UTK_INSERT_ROTATED, "user_token"};
+  return rotate(impl, &RS, old_id, grace_until, nk);
+}
+
+static int sq_user_token_record_usage(void *impl, const store_key_usage_t *u, int n) {
+  return record_usage(impl, ST_UTK_USAGE, u, n);
 }
 
 /* --- admin tokens -------------------------------------------------------- */
@@ -1162,10 +1330,6 @@ static int sq_admin_token_revoke(void *impl, const char *id, int64_t at) {
 /* --- signing keys -------------------------------------------------------- */
 
 static int sq_signing_key_create(void *impl, const store_signing_key_t *k) {
-/* --- AssetPay merchants and clients --------------------------------------- */
-
-static int sq_merchant_ensure(void *impl, const char *app_id, int64_t created_at,
-                              store_merchant_t *out) {
   sq_t *q = impl;
   conn_t *c;
   sqlite3_stmt *st;
@@ -1179,24 +1343,11 @@ static int sq_merchant_ensure(void *impl, const char *app_id, int64_t created_at
       bind_text(st, 4, k->sealed) || bind_text(st, 5, k->public_jwk) ||
       sqlite3_bind_int64(st, 6, k->created_at) != SQLITE_OK ||
       sqlite3_bind_int64(st, 7, k->activated_at) != SQLITE_OK) {
-  if (!(st = stmt(c, ST_MERCHANT_ENSURE))) {
-    rc = CUSTOS_ESTORE;
-    goto out;
-  }
-  if (bind_text(st, 1, app_id) || sqlite3_bind_int64(st, 2, created_at) != SQLITE_OK) {
     stmt_done(st);
     rc = CUSTOS_ESTORE;
     goto out;
   }
   rc = insert(c, st, "insert signing_key");
-  if ((rc = insert(c, st, "insert merchant"))) goto out;
-  /* Read back on the writer: the row may have been made just now. */
-  if (!(st = stmt(c, ST_MERCHANT_GET)) || bind_text(st, 1, app_id)) {
-    stmt_done(st);
-    rc = CUSTOS_ESTORE;
-    goto out;
-  }
-  rc = fetch(c, st, fn_merchant, NULL, out, sizeof *out, 1, true, NULL);
 out:
   writer_put(q);
   return rc;
@@ -1259,6 +1410,47 @@ static int sq_signing_key_rotate(void *impl, store_signing_key_t *k) {
   goto out;
 fail:
   rollback(c);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_signing_key_generation(void *impl, int64_t *gen_out) {
+  return sq_select(impl, ST_SK_GENERATION, NULL, NULL, false, 0, fn_count, gen_out,
+                   sizeof *gen_out, 1, true, NULL);
+}
+
+/* --- AssetPay merchants and clients --------------------------------------- */
+
+static int sq_merchant_ensure(void *impl, const char *app_id, int64_t created_at,
+                              store_merchant_t *out) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_MERCHANT_ENSURE))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, app_id) || sqlite3_bind_int64(st, 2, created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if ((rc = insert(c, st, "insert merchant"))) goto out;
+  /* Read back on the writer: the row may have been made just now. */
+  if (!(st = stmt(c, ST_MERCHANT_GET)) || bind_text(st, 1, app_id)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = fetch(c, st, fn_merchant, NULL, out, sizeof *out, 1, true, NULL);
+out:
+  writer_put(q);
+  return rc;
+}
+
 static int sq_merchant_get(void *impl, const char *app_id, store_merchant_t *out) {
   return sq_select(impl, ST_MERCHANT_GET, app_id, NULL, false, 0, fn_merchant, out, sizeof *out,
                    1, true, NULL);
@@ -1305,9 +1497,6 @@ out:
   return rc;
 }
 
-static int sq_signing_key_generation(void *impl, int64_t *gen_out) {
-  return sq_select(impl, ST_SK_GENERATION, NULL, NULL, false, 0, fn_count, gen_out,
-                   sizeof *gen_out, 1, true, NULL);
 static int sq_ap_client_upsert(void *impl, const store_ap_client_t *x) {
   sq_t *q = impl;
   conn_t *c;
@@ -1417,6 +1606,15 @@ const store_ops_t store__sqlite_ops = {
     .api_key_revoke = sq_api_key_revoke,
     .api_key_rotate = sq_api_key_rotate,
     .api_key_record_usage = sq_api_key_record_usage,
+    .user_create = sq_user_create,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_token_create = sq_user_token_create,
+    .user_token_get = sq_user_token_get,
+    .user_token_get_by_hash = sq_user_token_get_by_hash,
+    .user_token_revoke = sq_user_token_revoke,
+    .user_token_rotate = sq_user_token_rotate,
+    .user_token_record_usage = sq_user_token_record_usage,
     .admin_token_create = sq_admin_token_create,
     .admin_token_get_by_hash = sq_admin_token_get_by_hash,
     .admin_token_count_active = sq_admin_token_count_active,

@@ -715,7 +715,16 @@ static int usage_cmp(const void *a, const void *b) {
 /* a + b for non-negative counts, saturating at INT64_MAX. */
 static int64_t add_sat(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
+typedef int (*usage_op_fn)(void *impl, const store_key_usage_t *u, int n);
+
+static int record_usage(store_t *s, const store_key_usage_t *u, int n, usage_op_fn op);
+
 int store_api_key_record_usage(store_t *s, const store_key_usage_t *u, int n) {
+  return record_usage(s, u, n, s->ops->api_key_record_usage);
+}
+
+/* Validates, sorts and merges usage records, then writes them with `op`. */
+static int record_usage(store_t *s, const store_key_usage_t *u, int n, usage_op_fn op) {
   store_key_usage_t *v;
   int m = 0, rc;
   if (n < 0 || (n > 0 && !u)) return CUSTOS_EINVAL;
@@ -737,7 +746,7 @@ int store_api_key_record_usage(store_t *s, const store_key_usage_t *u, int n) {
       v[m++] = v[i];
     }
   }
-  rc = m ? counted(s, s->ops->api_key_record_usage(s->impl, v, m)) : CUSTOS_OK;
+  rc = m ? counted(s, op(s->impl, v, m)) : CUSTOS_OK;
   free(v);
   return rc;
 }
@@ -821,8 +830,8 @@ int store_merchant_get_by_mid(store_t *s, int64_t mid, store_merchant_t *out) {
 }
 
 static bool sealed_text_valid(const char *t) {
-  size_t n = strnlen(t, STORE_SEALED_MAX);
-  if (n >= STORE_SEALED_MAX) return false;
+  size_t n = strnlen(t, STORE_SECRET_SEALED_MAX);
+  if (n >= STORE_SECRET_SEALED_MAX) return false;
   for (size_t i = 0; i < n; i++)
     if (!start_char(t[i]) && t[i] != '-') return false; /* base64url */
   return true;
@@ -1072,4 +1081,146 @@ int store_notify(store_t *s, const char *channel, const char *payload) {
 int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx) {
   if (!channel_valid(channel) || !fn) return CUSTOS_EINVAL;
   return counted(s, s->ops->listen(s->impl, channel, fn, ctx, &s->errors));
+}
+
+/* --- users and user tokens -------------------------------------------------- */
+
+int store_user_create(store_t *s, const char *app_id, const char *external_id, store_user_t *out) {
+  store_user_t u;
+  int rc;
+  if (!app_id || !out || !name_valid(external_id)) return CUSTOS_EINVAL;
+  if (!id_fits(app_id)) return CUSTOS_ENOTFOUND;
+  memset(&u, 0, sizeof u);
+  if ((rc = rand_id(u.id, "usr"))) return rc;
+  memcpy(u.app_id, app_id, strlen(app_id) + 1);
+  memcpy(u.external_id, external_id, strlen(external_id) + 1);
+  u.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->user_create(s->impl, &u));
+  if (rc == CUSTOS_OK) *out = u;
+  return rc;
+}
+
+int store_user_get(store_t *s, const char *id, store_user_t *out) {
+  store_user_t u;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->user_get(s->impl, id, &u));
+  if (rc == CUSTOS_OK) *out = u;
+  return rc;
+}
+
+int store_user_list(store_t *s, const char *app_id, const char *after_id, int limit, store_user_t *out,
+                    int *n_out) {
+  int n = 0;
+  if (!app_id || !out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  if (!id_fits(app_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  int rc = counted(s, s->ops->user_list(s->impl, app_id, after_id ? after_id : "", limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+static bool level_valid(const char *l) {
+  return strcmp(l, "read") == 0 || strcmp(l, "write") == 0 || strcmp(l, "admin") == 0;
+}
+
+/* The public struct from the key-shaped row the backends move. */
+static void token_from_row(const store_api_key_t *k, store_user_token_t *t) {
+  memset(t, 0, sizeof *t);
+  memcpy(t->id, k->id, sizeof t->id);
+  memcpy(t->app_id, k->app_id, sizeof t->app_id);
+  memcpy(t->account_id, k->account_id, sizeof t->account_id);
+  memcpy(t->user_id, k->environment_id, sizeof t->user_id);
+  memcpy(t->start, k->start, sizeof t->start);
+  memcpy(t->hash, k->hash, sizeof t->hash);
+  size_t ln = strnlen(k->scopes, sizeof t->access_level - 1); /* a level always fits: the schema checks it */
+  memcpy(t->access_level, k->scopes, ln);
+  t->access_level[ln] = '\0';
+  t->created_at = k->created_at;
+  t->expires_at = k->expires_at;
+  t->revoked_at = k->revoked_at;
+  t->grace_until = k->grace_until;
+  memcpy(t->replaced_by, k->replaced_by, sizeof t->replaced_by);
+  t->last_used_at = k->last_used_at;
+  t->use_count = k->use_count;
+}
+
+int store_user_token_create(store_t *s, store_user_token_t *t) {
+  store_api_key_t k;
+  int rc;
+  if (!t || !field_terminated(t->user_id, sizeof t->user_id) || !field_terminated(t->start, sizeof t->start) ||
+      !field_terminated(t->access_level, sizeof t->access_level) ||
+      !chars_valid(t->start, 4, STORE_KEY_START_MAX - 1, start_char) || !level_valid(t->access_level) ||
+      t->expires_at < 0)
+    return CUSTOS_EINVAL;
+  if (!id_fits(t->user_id)) return CUSTOS_ENOTFOUND;
+  memset(&k, 0, sizeof k);
+  if ((rc = rand_id(k.id, "utk"))) return rc;
+  memcpy(k.environment_id, t->user_id, strlen(t->user_id) + 1);
+  memcpy(k.start, t->start, strlen(t->start) + 1);
+  memcpy(k.hash, t->hash, sizeof k.hash);
+  memcpy(k.scopes, t->access_level, strlen(t->access_level) + 1);
+  snprintf(k.kind, sizeof k.kind, "user_token");
+  k.expires_at = t->expires_at;
+  k.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->user_token_create(s->impl, &k));
+  if (rc == CUSTOS_OK) token_from_row(&k, t);
+  return rc;
+}
+
+int store_user_token_get(store_t *s, const char *id, store_user_token_t *out) {
+  store_api_key_t k;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->user_token_get(s->impl, id, &k));
+  if (rc == CUSTOS_OK) token_from_row(&k, out);
+  return rc;
+}
+
+int store_user_token_lookup(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN], store_api_key_t *out) {
+  store_api_key_t k;
+  if (!out || !hash) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->user_token_get_by_hash(s->impl, hash, &k));
+  if (rc == CUSTOS_OK) *out = k;
+  return rc;
+}
+
+int store_user_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                 store_user_token_t *out) {
+  store_api_key_t k;
+  if (!out) return CUSTOS_EINVAL;
+  int rc = store_user_token_lookup(s, hash, &k);
+  if (rc == CUSTOS_OK) token_from_row(&k, out);
+  return rc;
+}
+
+int store_user_token_revoke(store_t *s, const char *id, int64_t at) {
+  if (!id || at <= 0) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->user_token_revoke(s->impl, id, at));
+}
+
+int store_user_token_rotate(store_t *s, const char *old_id, int64_t grace_until, store_user_token_t *new_token) {
+  store_api_key_t c;
+  int rc;
+  if (!old_id || !new_token || grace_until <= 0) return CUSTOS_EINVAL;
+  if (!field_terminated(new_token->start, sizeof new_token->start) ||
+      !chars_valid(new_token->start, 4, STORE_KEY_START_MAX - 1, start_char))
+    return CUSTOS_EINVAL;
+  if (!id_fits(old_id)) return CUSTOS_ENOTFOUND;
+  memset(&c, 0, sizeof c);
+  if ((rc = rand_id(c.id, "utk"))) return rc;
+  memcpy(c.start, new_token->start, strlen(new_token->start) + 1);
+  memcpy(c.hash, new_token->hash, sizeof c.hash);
+  c.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->user_token_rotate(s->impl, old_id, grace_until, &c));
+  if (rc == CUSTOS_OK) token_from_row(&c, new_token);
+  return rc;
+}
+
+int store_user_token_record_usage(store_t *s, const store_key_usage_t *u, int n) {
+  return record_usage(s, u, n, s->ops->user_token_record_usage);
 }

@@ -443,6 +443,75 @@ int store_signing_key_rotate(store_t *s, const char *alg, store_signing_key_t *n
  */
 int store_signing_key_generation(store_t *s, int64_t *gen_out) STORE_WARN;
 
+/* --- users and user tokens (The Layer's Token2) ----------------------------
+ * A user is an end user of one app. A user token is a long-lived secret of
+ * one user, stored like an API key (SHA-256 and a visible start only), with
+ * an access level, expiry, revocation and rotation grace. */
+
+#define STORE_LEVEL_MAX 8 /* access level buffer: "read" | "write" | "admin" + NUL */
+
+typedef struct store_user {
+  char id[RAND_ID_MAX];              /* "usr_<22 base62>", set by create */
+  char account_id[RAND_ID_MAX];      /* the app's account, filled by the store */
+  char app_id[RAND_ID_MAX];          /* owning app */
+  char external_id[STORE_NAME_MAX];  /* the platform's name for the user, 1..200 bytes UTF-8, unique per app */
+  int64_t created_at;                /* unix seconds */
+} store_user_t;
+
+typedef struct store_user_token {
+  char id[RAND_ID_MAX];                   /* "utk_<22 base62>", set by create */
+  char app_id[RAND_ID_MAX];               /* the user's app, filled by the store */
+  char account_id[RAND_ID_MAX];           /* the user's account, filled by the store */
+  char user_id[RAND_ID_MAX];              /* owning user (must exist) */
+  char start[STORE_KEY_START_MAX];        /* visible start, [A-Za-z0-9_]{4,15} */
+  unsigned char hash[STORE_KEY_HASH_LEN]; /* SHA-256 of the token text; unique */
+  char access_level[STORE_LEVEL_MAX];     /* "read" | "write" | "admin" */
+  int64_t created_at;                     /* unix seconds, set by create */
+  int64_t expires_at;                     /* unix seconds, 0 = never */
+  int64_t revoked_at;                     /* unix seconds, 0 = not revoked */
+  int64_t grace_until;                    /* set on a rotated-out token: valid until then; 0 = not rotated */
+  char replaced_by[RAND_ID_MAX];          /* id of the token that replaced this one, "" */
+  int64_t last_used_at;                   /* unix seconds, 0 = never */
+  int64_t use_count;                      /* successful checks recorded so far */
+} store_user_token_t;
+
+/* Creates user `external_id` of app `app_id`. CUSTOS_ENOTFOUND (no such
+ * app), CUSTOS_EEXISTS (the app has that external id), CUSTOS_EINVAL,
+ * CUSTOS_ESTORE, CUSTOS_ECRYPTO. */
+int store_user_create(store_t *s, const char *app_id, const char *external_id,
+                      store_user_t *out) STORE_WARN;
+/* CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+int store_user_get(store_t *s, const char *id, store_user_t *out) STORE_WARN;
+/* Users of `app_id`, keyset-paginated by id as store_account_list(). */
+int store_user_list(store_t *s, const char *app_id, const char *after_id, int limit,
+                    store_user_t *out, int *n_out) STORE_WARN;
+
+/* Inserts a token. In: user_id, start, hash, access_level, expires_at
+ * (>= 0). The store sets id, app_id and account_id (from the user) and
+ * created_at and zeroes the rest; *t is updated in place on success.
+ * CUSTOS_ENOTFOUND (no such user), CUSTOS_EEXISTS (hash collision),
+ * CUSTOS_EINVAL, CUSTOS_ESTORE, CUSTOS_ECRYPTO. */
+int store_user_token_create(store_t *s, store_user_token_t *t) STORE_WARN;
+/* By id / by hash; revoked and expired tokens too. CUSTOS_ENOTFOUND,
+ * CUSTOS_ESTORE. */
+int store_user_token_get(store_t *s, const char *id, store_user_token_t *out) STORE_WARN;
+int store_user_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                                 store_user_token_t *out) STORE_WARN;
+/* As store_api_key_revoke(). */
+int store_user_token_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
+/* As store_api_key_rotate(): in new_token start and hash; the rest is
+ * copied from the old token. */
+int store_user_token_rotate(store_t *s, const char *old_id, int64_t grace_until,
+                            store_user_token_t *new_token) STORE_WARN;
+/* As store_api_key_record_usage(), for user token ids. */
+int store_user_token_record_usage(store_t *s, const store_key_usage_t *u, int n) STORE_WARN;
+
+/* The key-check view of a user token (src/auth/keycheck.h): the row as a
+ * store_api_key_t with environment_id = the user id, scopes = the access
+ * level, kind = "user_token", name = "". As store_api_key_get_by_hash(). */
+int store_user_token_lookup(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
+                            store_api_key_t *out) STORE_WARN;
+
 /* --- change notifications (cache invalidation across nodes) ---------------- */
 
 #define STORE_CHANNEL_LEN_MAX 63   /* bytes of a channel name, [a-z_] */
@@ -492,7 +561,7 @@ int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx)
  * sealed (core/seal.h, context "app_secret:<app id>") as base64url text;
  * the store never sees one in clear. */
 
-#define STORE_SEALED_MAX 512        /* sealed secret text buffer (base64url + NUL) */
+#define STORE_SECRET_SEALED_MAX 512        /* sealed secret text buffer (base64url + NUL) */
 #define STORE_STEAM_ID_MAX 18       /* 17 digits + NUL */
 #define STORE_TRADE_URL_MAX 257     /* 256 bytes + NUL */
 #define STORE_CLIENT_ID_MAX 385     /* 384 bytes (128 UTF-16 units) + NUL */
@@ -501,10 +570,10 @@ int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx)
 typedef struct store_merchant {
   char app_id[RAND_ID_MAX];            /* the merchant's app */
   int64_t merchant_id;                 /* > 0, unique, assigned by the store */
-  char secret_sealed[STORE_SEALED_MAX];/* current secret, sealed; "" = none yet */
+  char secret_sealed[STORE_SECRET_SEALED_MAX];/* current secret, sealed; "" = none yet */
   int64_t secret_created_at;           /* unix seconds the current secret was made, 0 = none */
   int64_t secret_rotated_at;           /* last rotation (replacement of a secret), 0 = never */
-  char prev_sealed[STORE_SEALED_MAX];  /* the replaced secret, sealed; "" = none */
+  char prev_sealed[STORE_SECRET_SEALED_MAX];  /* the replaced secret, sealed; "" = none */
   int64_t prev_valid_until;            /* prev_sealed verifies until then (unix seconds) */
   int64_t created_at;                  /* unix seconds */
 } store_merchant_t;

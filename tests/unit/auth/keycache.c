@@ -72,13 +72,13 @@ static void test_keycache_hit_returns_row(void **state) {
   keycache_entry_t *e = keycache_find(sh, h);
   assert_non_null(e);
   char id[RAND_ID_MAX];
-  keycache_entry_id(e, KEYCACHE_KEY, id);
+  keycache_entry_id(c, e, KEYCACHE_KEY, id);
   assert_string_equal(id, k.id);
-  keycache_entry_id(e, KEYCACHE_APP, id);
+  keycache_entry_id(c, e, KEYCACHE_APP, id);
   assert_string_equal(id, k.app_id);
-  keycache_entry_id(e, KEYCACHE_ACCOUNT, id);
+  keycache_entry_id(c, e, KEYCACHE_ACCOUNT, id);
   assert_string_equal(id, k.account_id);
-  keycache_entry_id(e, KEYCACHE_ENV, id);
+  keycache_entry_id(c, e, KEYCACHE_ENV, id);
   assert_string_equal(id, k.environment_id);
   assert_string_equal(keycache_attrs_kind(e->attrs), "api_key");
   assert_string_equal(keycache_attrs_scopes(e->attrs), "CORE_ACCESS READ_ONLY");
@@ -107,11 +107,11 @@ static void test_keycache_ids_pack_every_digit(void **state) {
     snprintf(k.account_id, sizeof k.account_id, "acct_0000000000000000000000");
     keycache_entry_t *e = put(c, &k, 1);
     char out[RAND_ID_MAX];
-    keycache_entry_id(e, KEYCACHE_KEY, out);
+    keycache_entry_id(c, e, KEYCACHE_KEY, out);
     assert_string_equal(out, k.id);
-    keycache_entry_id(e, KEYCACHE_APP, out);
+    keycache_entry_id(c, e, KEYCACHE_APP, out);
     assert_string_equal(out, k.app_id);
-    keycache_entry_id(e, KEYCACHE_ACCOUNT, out);
+    keycache_entry_id(c, e, KEYCACHE_ACCOUNT, out);
     assert_string_equal(out, k.account_id);
   }
   keycache_free(c);

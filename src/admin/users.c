@@ -1,0 +1,302 @@
+/*
+ * users.c — /admin/v1/apps/{id}/users and the tokens of those users
+ * (The Layer's Token2): creation, listing, rotation with a grace period,
+ * revocation.
+ *
+ * Like API keys, a user token's text exists only in the response that
+ * created it: generated here, hashed, wiped. Every change that could alter
+ * a check's answer calls keycheck_changed() on the user-token checker, so
+ * every node drops the old entry.
+ */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "auth/apikey.h"
+#include "auth/keycheck.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "profiles/thelayer.h"
+
+#define EXPIRES_AT_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
+static json_t *ts_or_null(int64_t t) { return t ? json_integer(t) : json_null(); }
+
+static json_t *user_json(const store_user_t *u) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:I}", "id", u->id, "account_id", u->account_id, "app_id", u->app_id,
+                   "external_id", u->external_id, "created_at", (json_int_t)u->created_at);
+}
+
+static const char *token_status(const store_user_token_t *t, int64_t now) {
+  if (t->revoked_at) return "revoked";
+  if (t->expires_at && now >= t->expires_at) return "expired";
+  if (t->replaced_by[0] || t->grace_until) return now < t->grace_until ? "rotated" : "expired";
+  return "active";
+}
+
+static json_t *token_json(const store_user_token_t *t, int64_t now) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:I}", "id", t->id, "app_id", t->app_id,
+                   "account_id", t->account_id, "user_id", t->user_id, "start", t->start, "access_level",
+                   t->access_level, "status", token_status(t, now), "created_at", (json_int_t)t->created_at,
+                   "expires_at", ts_or_null(t->expires_at), "revoked_at", ts_or_null(t->revoked_at), "grace_until",
+                   ts_or_null(t->grace_until), "replaced_by",
+                   t->replaced_by[0] ? json_string(t->replaced_by) : json_null(), "last_used_at",
+                   ts_or_null(t->last_used_at), "use_count", (json_int_t)t->use_count);
+}
+
+/* A token object plus its full text under "token". */
+static json_t *token_with_secret(const store_user_token_t *t, const char *text, int64_t now) {
+  json_t *o = token_json(t, now);
+  if (o && json_object_set_new(o, "token", json_string(text)) != 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static void changed(app_t *a, const store_user_token_t *t) {
+  if (!a->user_tokens) return;
+  int rc = keycheck_changed(a->user_tokens, t->hash);
+  if (rc != CUSTOS_OK)
+    log_msg(LOG_ERROR, "user token %s changed but other nodes could not be notified: %s", t->id,
+            custos_strerror(rc));
+}
+
+static int load_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e) {
+  char id[RAND_ID_MAX];
+  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, app) : CUSTOS_ENOTFOUND;
+  return rc ? admin_store_error(rc, "app", NULL, e) : 0;
+}
+
+static int load_token(http_req_t *r, app_t *a, store_user_token_t *t, cerr_t *e) {
+  char id[RAND_ID_MAX];
+  int rc = admin_path_id(r, id) ? store_user_token_get(a->store, id, t) : CUSTOS_ENOTFOUND;
+  return rc ? admin_store_error(rc, "user token", NULL, e) : 0;
+}
+
+void admin_users_create(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {"external_id", NULL};
+  cerr_t e;
+  json_t *body = NULL;
+  const char *external_id = NULL;
+  store_app_t app;
+  store_user_t u;
+  if (load_app(r, a, &app, &e) != 0) goto fail;
+  body = admin_body(r, a, allowed, false, &e);
+  if (!body || jbody_str_len(body, "external_id", true, 1, STORE_NAME_LEN_MAX, &external_id, &e) != 0) goto fail;
+  int rc = store_user_create(a->store, app.id, external_id, &u);
+  if (rc == CUSTOS_EEXISTS) {
+    cerr_set(&e, 409, CERR_CONFLICT, "external_id", "the app already has a user with this external_id");
+    goto fail;
+  }
+  if (rc != 0) {
+    admin_store_error(rc, "user", rc == CUSTOS_EINVAL ? "external_id" : NULL, &e);
+    goto fail;
+  }
+  json_t *detail = json_pack("{s:s,s:s}", "app_id", u.app_id, "external_id", u.external_id);
+  admin_audit(a, r, actor, "user.create", u.id, detail);
+  json_decref(detail);
+  json_decref(body);
+  http_reply_json(r, 201, user_json(&u));
+  return;
+fail:
+  json_decref(body);
+  admin_fail(r, &e);
+}
+
+void admin_users_list(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  cerr_t e;
+  int limit, n = 0;
+  char after[RAND_ID_MAX];
+  store_app_t app;
+  store_user_t *page = NULL;
+  if (load_app(r, a, &app, &e) != 0 || admin_page_params(r, &limit, after, &e) != 0) goto fail;
+  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
+  int rc = page ? store_user_list(a->store, app.id, after[0] ? after : NULL, limit + 1, page, &n) : CUSTOS_ENOMEM;
+  if (rc != 0) {
+    admin_store_error(rc, "user", NULL, &e);
+    goto fail;
+  }
+  json_t *data = json_array();
+  for (int i = 0; data && i < n && i < limit; i++)
+    if (json_array_append_new(data, user_json(&page[i])) != 0) {
+      json_decref(data);
+      data = NULL;
+    }
+  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
+  free(page);
+  return;
+fail:
+  free(page);
+  admin_fail(r, &e);
+}
+
+void admin_user_tokens_create(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX], uid[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {"access_level", "expires_at", NULL};
+  cerr_t e;
+  json_t *body = NULL;
+  char text[APIKEY_TEXT_MAX] = "";
+  const char *level = NULL;
+  int64_t expires_at = 0, now = admin_now();
+  store_app_t app;
+  store_user_t u;
+  store_user_token_t t;
+  memset(&t, 0, sizeof t);
+  if (load_app(r, a, &app, &e) != 0) goto fail;
+  int rc = route_param(&r->params, "uid", uid, sizeof uid) > 0 ? store_user_get(a->store, uid, &u) : CUSTOS_ENOTFOUND;
+  if (rc == 0 && strcmp(u.app_id, app.id) != 0) rc = CUSTOS_ENOTFOUND; /* a user of another app */
+  if (rc != 0) {
+    admin_store_error(rc, "user", NULL, &e);
+    goto fail;
+  }
+  body = admin_body(r, a, allowed, false, &e);
+  if (!body || jbody_str(body, "access_level", true, STORE_LEVEL_MAX - 1, &level, &e) != 0 ||
+      jbody_int(body, "expires_at", false, 1, EXPIRES_AT_MAX, &expires_at, &e) != 0)
+    goto fail;
+  if (thelayer_level(level) == THELAYER_LEVEL_NONE) {
+    cerr_set(&e, 400, CERR_INVALID_FIELD, "access_level", "field 'access_level' must be one of read, write, admin");
+    goto fail;
+  }
+  if (expires_at && expires_at <= now) {
+    cerr_set(&e, 400, CERR_INVALID_FIELD, "expires_at", "field 'expires_at' must be in the future");
+    goto fail;
+  }
+  if (apikey_generate(THELAYER_TOKEN2_PREFIX, text) != 0) {
+    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
+    goto fail;
+  }
+  snprintf(t.user_id, sizeof t.user_id, "%s", u.id);
+  snprintf(t.access_level, sizeof t.access_level, "%s", level);
+  apikey_start(text, strlen(text), t.start);
+  apikey_hash(text, strlen(text), t.hash);
+  t.expires_at = expires_at;
+  rc = store_user_token_create(a->store, &t);
+  if (rc != 0) {
+    admin_store_error(rc, "user token", NULL, &e);
+    goto fail;
+  }
+  json_t *detail = json_pack("{s:s,s:s,s:s,s:s,s:o}", "app_id", t.app_id, "user_id", t.user_id, "start", t.start,
+                             "access_level", t.access_level, "expires_at",
+                             expires_at ? json_integer(expires_at) : json_null());
+  admin_audit(a, r, actor, "user_token.create", t.id, detail);
+  json_decref(detail);
+  json_decref(body);
+  http_reply_json(r, 201, token_with_secret(&t, text, now));
+  OPENSSL_cleanse(text, sizeof text);
+  return;
+fail:
+  OPENSSL_cleanse(text, sizeof text);
+  json_decref(body);
+  admin_fail(r, &e);
+}
+
+void admin_user_tokens_get(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  cerr_t e;
+  store_user_token_t t;
+  if (load_token(r, a, &t, &e) != 0) {
+    admin_fail(r, &e);
+    return;
+  }
+  http_reply_json(r, 200, token_json(&t, admin_now()));
+}
+
+void admin_user_tokens_rotate(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {"grace_seconds", NULL};
+  cerr_t e;
+  json_t *body = NULL, *out = NULL;
+  char text[APIKEY_TEXT_MAX] = "";
+  store_user_token_t old, nt;
+  memset(&nt, 0, sizeof nt);
+  int64_t grace = ADMIN_GRACE_DEFAULT, now = admin_now();
+  if (load_token(r, a, &old, &e) != 0) goto fail;
+  body = admin_body(r, a, allowed, true, &e);
+  if (!body || jbody_int(body, "grace_seconds", false, 0, ADMIN_GRACE_MAX, &grace, &e) != 0) goto fail;
+  const char *status = token_status(&old, now);
+  if (strcmp(status, "active") != 0) {
+    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active user token can be rotated; this token is %s", status);
+    goto fail;
+  }
+  if (apikey_generate(THELAYER_TOKEN2_PREFIX, text) != 0) {
+    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
+    goto fail;
+  }
+  apikey_start(text, strlen(text), nt.start);
+  apikey_hash(text, strlen(text), nt.hash);
+  int rc = store_user_token_rotate(a->store, old.id, now + grace, &nt);
+  if (rc == CUSTOS_EINVAL) {
+    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active user token can be rotated");
+    goto fail;
+  }
+  if (rc != 0) {
+    admin_store_error(rc, "user token", NULL, &e);
+    goto fail;
+  }
+  changed(a, &old);
+  if (store_user_token_get(a->store, old.id, &old) != 0) {
+    old.grace_until = now + grace;
+    snprintf(old.replaced_by, sizeof old.replaced_by, "%s", nt.id);
+  }
+  json_t *detail = json_pack("{s:s,s:I,s:I}", "new_token_id", nt.id, "grace_seconds", (json_int_t)grace,
+                             "grace_until", (json_int_t)(now + grace));
+  admin_audit(a, r, actor, "user_token.rotate", old.id, detail);
+  json_decref(detail);
+  out = json_pack("{s:o,s:o}", "token", token_with_secret(&nt, text, now), "previous", token_json(&old, now));
+  OPENSSL_cleanse(text, sizeof text);
+  json_decref(body);
+  http_reply_json(r, 201, out);
+  return;
+fail:
+  OPENSSL_cleanse(text, sizeof text);
+  json_decref(body);
+  admin_fail(r, &e);
+}
+
+void admin_user_tokens_revoke(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  static const char *const allowed[] = {NULL};
+  cerr_t e;
+  json_t *body = NULL;
+  store_user_token_t t;
+  int64_t now = admin_now();
+  if (load_token(r, a, &t, &e) != 0) goto fail;
+  body = admin_body(r, a, allowed, true, &e);
+  if (!body) goto fail;
+  bool already = t.revoked_at != 0;
+  int rc = store_user_token_revoke(a->store, t.id, now);
+  if (rc != 0) {
+    admin_store_error(rc, "user token", NULL, &e);
+    goto fail;
+  }
+  changed(a, &t);
+  if (!already) {
+    json_t *detail = json_pack("{s:s,s:s,s:s}", "app_id", t.app_id, "user_id", t.user_id, "start", t.start);
+    admin_audit(a, r, actor, "user_token.revoke", t.id, detail);
+    json_decref(detail);
+  }
+  if (store_user_token_get(a->store, t.id, &t) != 0 && !t.revoked_at) t.revoked_at = now;
+  json_decref(body);
+  http_reply_json(r, 200, token_json(&t, admin_now()));
+  return;
+fail:
+  json_decref(body);
+  admin_fail(r, &e);
+}
