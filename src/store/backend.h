@@ -113,6 +113,7 @@ typedef struct store_ops {
    * on success writes k->state and k->activated_at. */
   int (*signing_key_rotate)(void *impl, store_signing_key_t *k);
   int (*signing_key_generation)(void *impl, int64_t *gen_out);
+
   /* AssetPay merchants and clients (store.h). merchant_ensure inserts
    * (app_id, max+1, created_at) unless the app has a row, then returns the
    * row; a merchant-id collision with a concurrent creator is
