@@ -25,7 +25,12 @@ struct ap_merchants {
   unsigned char master_key[MASTERKEY_LEN];
   uint64_t serial;               /* id in the listener registry */
   pthread_mutex_t mu;            /* guards entries */
-  entry_t *entries;              /* AP_MERCHANT_CACHE_MAX, open addressing by mid */
+  entry_t *entries;              /* AP_MERCHANT_CACHE_MAX, one slot per mid hash */
+  struct app_slot {
+    char app_id[RAND_ID_MAX];
+    bool merchant;
+    int64_t loaded_at;
+  } *apps;                       /* AP_MERCHANT_CACHE_MAX, one slot per app id hash */
 };
 
 /* --- listener registry (as in auth/keycheck.c): store_listen() cannot be
@@ -197,7 +202,10 @@ ap_merchants_t *ap_merchants_new(store_t *s, const unsigned char master_key[MAST
   ap_merchants_t *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->entries = calloc(AP_MERCHANT_CACHE_MAX, sizeof *m->entries);
-  if (!m->entries) {
+  m->apps = calloc(AP_MERCHANT_CACHE_MAX, sizeof *m->apps);
+  if (!m->entries || !m->apps) {
+    free(m->entries);
+    free(m->apps);
     free(m);
     return NULL;
   }
@@ -233,6 +241,7 @@ void ap_merchants_free(ap_merchants_t *m) {
   pthread_mutex_destroy(&m->mu);
   OPENSSL_cleanse(m->master_key, sizeof m->master_key);
   free(m->entries);
+  free(m->apps);
   free(m);
 }
 
@@ -280,4 +289,30 @@ void ap_merchants_changed(ap_merchants_t *m, int64_t mid) {
   snprintf(p, sizeof p, "%lld", (long long)mid);
   if (store_notify(m->store, AP_MERCHANT_CHANNEL, p) != CUSTOS_OK)
     log_msg(LOG_ERROR, "assetpay: merchant %lld changed but other nodes could not be told", (long long)mid);
+}
+
+int ap_app_is_merchant(ap_merchants_t *m, const char *app_id, bool *yes) {
+  /* FNV-1a over the id picks the slot. */
+  uint64_t h = 14695981039346656037ull;
+  for (const char *p = app_id; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  struct app_slot *sl = &m->apps[h % AP_MERCHANT_CACHE_MAX];
+  int64_t now = (int64_t)time(NULL);
+  pthread_mutex_lock(&m->mu);
+  if (strcmp(sl->app_id, app_id) == 0 && now - sl->loaded_at < AP_MERCHANT_TTL) {
+    *yes = sl->merchant;
+    pthread_mutex_unlock(&m->mu);
+    return CUSTOS_OK;
+  }
+  pthread_mutex_unlock(&m->mu);
+  store_app_t app;
+  int rc = store_app_get(m->store, app_id, &app);
+  if (rc != CUSTOS_OK && rc != CUSTOS_ENOTFOUND) return rc;
+  bool is = rc == CUSTOS_OK && strcmp(app.profile, "assetpay") == 0;
+  pthread_mutex_lock(&m->mu);
+  snprintf(sl->app_id, sizeof sl->app_id, "%s", app_id);
+  sl->merchant = is;
+  sl->loaded_at = now;
+  pthread_mutex_unlock(&m->mu);
+  *yes = is;
+  return CUSTOS_OK;
 }

@@ -62,6 +62,14 @@ int ap_merchant_by_app(ap_merchants_t *m, const char *app_id, ap_merchant_t *out
 /* Drops the references in `x`; a zeroed struct is fine. */
 void ap_merchant_release(ap_merchant_t *x);
 
+/*
+ * Whether app `app_id` has profile assetpay (cached for AP_MERCHANT_TTL;
+ * an app's profile never changes). CUSTOS_OK with *yes set, CUSTOS_ESTORE.
+ * An unknown app is *yes = false.
+ */
+int ap_app_is_merchant(ap_merchants_t *m, const char *app_id, bool *yes)
+    __attribute__((warn_unused_result));
+
 /* Drops merchant `mid` from every node's cache (this one at once). */
 void ap_merchants_changed(ap_merchants_t *m, int64_t mid);
 
