@@ -149,6 +149,12 @@ static void authenticate_client(http_req_t *r, void *ctx) {
   buf_init(&cd, 0);
   buf_init(&out, 0);
 
+  if (r->method_id != HTTP_POST) {
+    /* Registered for every method so that this, too, is in AssetPay's shape. */
+    (void)http_add_header(r, "Allow", "POST");
+    cerr_set(&e, 405, CERR_METHOD_NOT_ALLOWED, NULL, "method not allowed; use POST");
+    goto fail;
+  }
   if (check_key(a, http_header(r, "api-key"), &res, &e) != CUSTOS_OK) goto fail;
   if (check_scopes(res.scopes, AP_SCOPE_CORE_ACCESS, "POST", &e) != CUSTOS_OK) goto fail;
 
@@ -227,7 +233,8 @@ done:
 }
 
 static int register_routes(struct app *a) {
-  return router_add(&a->router, HTTP_POST, "/auth/authenticate-client", authenticate_client, a, "assetpay");
+  const unsigned all = HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS | HTTP_OTHER;
+  return router_add(&a->router, all, "/auth/authenticate-client", authenticate_client, a, "assetpay");
 }
 
 /* --- gateway checks ----------------------------------------------------------- */
