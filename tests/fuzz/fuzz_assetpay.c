@@ -59,10 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else {
     buf_init(&out, 0);
     CHECK(ap_token_payload(&out, &c, 1767225600) == 0);
-    json_t *p = json_loadb(out.data, out.len, 0, &je);
+    /* Numbers as doubles: clientData may hold integers beyond int64. */
+    json_t *p = json_loadb(out.data, out.len, JSON_DECODE_INT_AS_REAL, &je);
     CHECK(p);
     CHECK(strcmp(json_string_value(json_object_get(json_object_get(p, "client"), "steamID")), c.steam_id) == 0);
-    CHECK(json_integer_value(json_object_get(p, "exp")) == 1767225600 + AP_TOKEN_TTL);
+    CHECK(json_real_value(json_object_get(p, "exp")) == 1767225600.0 + AP_TOKEN_TTL);
     json_decref(p);
     buf_cleanup(&out);
     ap_risk_params_t rp;
