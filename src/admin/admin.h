@@ -52,6 +52,9 @@ void admin_user_tokens_create(http_req_t *r, void *ctx);
 void admin_user_tokens_get(http_req_t *r, void *ctx);
 void admin_user_tokens_rotate(http_req_t *r, void *ctx);
 void admin_user_tokens_revoke(http_req_t *r, void *ctx);
+/* AssetPay merchants (merchant.c). */
+void admin_merchant_secret(http_req_t *r, void *ctx);
+void admin_merchant_get(http_req_t *r, void *ctx);
 void admin_openapi(http_req_t *r, void *ctx);
 
 /* The embedded OpenAPI 3.1 document (src/admin/openapi.json), NUL-terminated,

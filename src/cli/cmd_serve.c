@@ -17,6 +17,7 @@
 #include "core/masterkey.h"
 #include "perm/authreq.h"
 #include "perm/policy.h"
+#include "profiles/assetpay_merchant.h"
 #include "server/app.h"
 
 extern char **environ;
@@ -188,6 +189,11 @@ int cmd_serve(int argc, char **argv) {
     log_msg(LOG_ERROR, "cannot start the key-check service");
     goto out;
   }
+  a->merchants = ap_merchants_new(a->store, a->master_key);
+  if (!a->merchants) {
+    log_msg(LOG_ERROR, "cannot start the AssetPay merchant service");
+    goto out;
+  }
   if (start_signer(a) != 0) goto out;
   a->metrics = metrics_new();
   if (!a->metrics || app_routes(a) != 0) {
@@ -233,6 +239,7 @@ out:
    * last usage flush writes there). */
   keycheck_free(a->keys);
   keycheck_free(a->user_tokens);
+  ap_merchants_free(a->merchants);
   store_close(a->store);
   signer_free(a->signer); /* after the store: its listener points here until then */
   policy_free(a->policy);

@@ -69,6 +69,27 @@ const cfgkey_t config_keys[] = {
      "method + path pattern -> profile, class, scopes (docs/operations.md).\n"
      "Checked at start; `custos policy check FILE` lists its problems.\n"
      "\"\" = none: /v1/check refuses every route."},
+    {"assetpay.reject_partner_mismatch", NULL, NULL, K_BOOL, F(ap_reject_partner_mismatch), 0, 0,
+     NULL,
+     "Refuse /auth/authenticate-client when the trade URL's partner is not the\n"
+     "Steam ID's account (steamID64 - 76561197960265728). Off by default: the\n"
+     "AssetPay docs' own example pairs do not match. true | false."},
+    {"assetpay.secret_grace", NULL, NULL, K_SECONDS, F(ap_secret_grace_s), 0, 2592000, NULL,
+     "How long a rotated-out merchant API secret still verifies client tokens. 0..30d."},
+    {"assetpay.risk.base_limit", NULL, NULL, K_INT, F(ap_risk_base_limit), 0, 1000000000, NULL,
+     "Collateral limit (USD) with no clientData at all. See docs/profiles/assetpay.md."},
+    {"assetpay.risk.kyc_bonus", NULL, NULL, K_INT, F(ap_risk_kyc_bonus), 0, 1000000000, NULL,
+     "USD added per KYC level (0..3)."},
+    {"assetpay.risk.method_bonus", NULL, NULL, K_INT, F(ap_risk_method_bonus), 0, 1000000000,
+     NULL, "USD added per payment method used (fiatDeposits, cryptoDeposits)."},
+    {"assetpay.risk.wager_percent", NULL, NULL, K_INT, F(ap_risk_wager_percent), 0, 100, NULL,
+     "Percent of the counted totalWager added to the limit. 0..100."},
+    {"assetpay.risk.wager_ceiling", NULL, NULL, K_INT, F(ap_risk_wager_ceiling), 0, 1000000000,
+     NULL,
+     "Wager (USD) counted at KYC 0 with no payment methods; multiplied by\n"
+     "(1 + kycLevel) * (1 + methods)."},
+    {"assetpay.risk.top_boost", NULL, NULL, K_INT, F(ap_risk_top_boost), 1, 100, NULL,
+     "Extra wager-ceiling multiplier at KYC 3 with both payment methods. 1..100."},
     {"log.level", NULL, "log-level", K_ENUM, F(log_level), 0, 0, levels,
      "debug | info | warn | error."},
     {"log.access", NULL, NULL, K_BOOL, F(access_log), 0, 0, NULL,
@@ -255,6 +276,14 @@ void config_defaults(config_t *c) {
   c->store_pool = 4;
   c->key_rate_per_s = 100;
   c->key_burst = 200;
+  c->ap_reject_partner_mismatch = false;
+  c->ap_secret_grace_s = 86400;
+  c->ap_risk_base_limit = 50;
+  c->ap_risk_kyc_bonus = 25;
+  c->ap_risk_method_bonus = 25;
+  c->ap_risk_wager_percent = 10;
+  c->ap_risk_wager_ceiling = 1000;
+  c->ap_risk_top_boost = 2;
   snprintf(c->master_key_file, sizeof c->master_key_file, "./var/master.key");
   snprintf(c->signing_algs, sizeof c->signing_algs, "RS256");
   c->signing_retired_keep_s = 7 * 24 * 3600;
@@ -507,7 +536,7 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
    * otherwise be silently ignored. */
   static const char *const prefixes[] = {"CUSTOS_SERVER_", "CUSTOS_STORE_", "CUSTOS_LOG_",
                                          "CUSTOS_SECRETS_", "CUSTOS_KEYS_", "CUSTOS_SIGNING_",
-                                         "CUSTOS_POLICY_"};
+                                         "CUSTOS_POLICY_", "CUSTOS_ASSETPAY_"};
   for (char **e = envp; e && *e; e++) {
     const char *eq = strchr(*e, '=');
     if (!eq)

@@ -56,6 +56,14 @@ typedef struct config {
   char signing_algs[64];      /* signing.algs, default "RS256": comma-separated RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|EdDSA */
   int signing_retired_keep_s; /* signing.retired_keep, default 7d, 1m..365d: how long a retired signing key stays in the JWKS */
   char policy_file[1024];     /* policy.file, default "" = no route policies (/v1/check refuses every route) */
+  bool ap_reject_partner_mismatch; /* assetpay.reject_partner_mismatch, default false */
+  int ap_secret_grace_s;      /* assetpay.secret_grace, default 86400 s, 0..30 d: old API secret still verifies after rotation */
+  int ap_risk_base_limit;     /* assetpay.risk.base_limit, USD, default 50, 0..1000000000 */
+  int ap_risk_kyc_bonus;      /* assetpay.risk.kyc_bonus, USD per KYC level, default 25, 0..1000000000 */
+  int ap_risk_method_bonus;   /* assetpay.risk.method_bonus, USD per payment method, default 25, 0..1000000000 */
+  int ap_risk_wager_percent;  /* assetpay.risk.wager_percent, default 10, 0..100 */
+  int ap_risk_wager_ceiling;  /* assetpay.risk.wager_ceiling, USD, default 1000, 0..1000000000 */
+  int ap_risk_top_boost;      /* assetpay.risk.top_boost, default 2, 1..100 */
   char log_level[8];          /* log.level: debug|info|warn|error, default "info" */
   bool access_log;            /* log.access, default true */
 } config_t;
@@ -113,7 +121,7 @@ int config_load_buffer(config_t *c, const char *data, size_t len, const char *na
  * CUSTOS_LISTEN and CUSTOS_MASTER_KEY (64 hex characters, the only way to
  * set master_key_hex). If a full name and its alias are both set they must
  * agree. Unknown variables under CUSTOS_SERVER_, CUSTOS_STORE_, CUSTOS_LOG_,
- * CUSTOS_SECRETS_, CUSTOS_KEYS_, CUSTOS_SIGNING_, CUSTOS_POLICY_ are
+ * CUSTOS_SECRETS_, CUSTOS_KEYS_, CUSTOS_SIGNING_, CUSTOS_POLICY_, CUSTOS_ASSETPAY_ are
  * problems; other CUSTOS_* names belong to other tools and are ignored.
  * Returns CUSTOS_OK or CUSTOS_EINVAL; `c` unchanged on failure.
  */

@@ -210,7 +210,9 @@ json_t *jbody_parse(const char *body, size_t len, const jbody_limits_t *lim, cer
   /* DECODE_ANY so a scalar top level parses and gets our own message
    * below rather than jansson's "'[' or '{' expected". */
   json_error_t je;
-  json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+  size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY;
+  if (lim && lim->numbers_as_double) flags |= JSON_DECODE_INT_AS_REAL;
+  json_t *root = json_loadb(body, len, flags, &je);
   if (!root) {
     parse_error(body, len, &je, err);
     return NULL;

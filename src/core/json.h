@@ -39,6 +39,9 @@ typedef struct jbody_limits {
   int max_depth;     /* nesting of [ and {, top-level object = 1; jansson
                         itself stops at JSON_PARSER_MAX_DEPTH (2048) */
   size_t max_string; /* any decoded string value or member name, bytes */
+  bool numbers_as_double; /* decode every number as a double (json_real), as
+                             JavaScript's JSON.parse does: integers beyond
+                             int64 then parse instead of failing */
 } jbody_limits_t;
 
 /* True when brackets outside JSON strings nest deeper than max_depth: a

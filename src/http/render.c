@@ -75,6 +75,46 @@ int render_code_message(const cerr_t *e, const char *request_id, buf_t *out) {
   return rc;
 }
 
+/* Generic custos codes in AssetPay's upper-snake style. */
+static const char *assetpay_code(const char *code) {
+  static const struct { const char *from, *to; } MAP[] = {
+      {CERR_INVALID_JSON, "INVALID_JSON"},
+      {CERR_MISSING_FIELD, "VALIDATION_ERROR"},
+      {CERR_INVALID_FIELD, "VALIDATION_ERROR"},
+      {CERR_BAD_REQUEST, "VALIDATION_ERROR"},
+      {CERR_BODY_TOO_LARGE, "PAYLOAD_TOO_LARGE"},
+      {CERR_HEADERS_TOO_LARGE, "HEADERS_TOO_LARGE"},
+      {CERR_NOT_FOUND, "NOT_FOUND"},
+      {CERR_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"},
+      {CERR_UNAUTHORIZED, "UNAUTHORIZED"},
+      {CERR_FORBIDDEN, "FORBIDDEN"},
+      {CERR_CONFLICT, "CONFLICT"},
+      {CERR_RATE_LIMITED, "RATE_LIMITED"},
+      {CERR_UNAVAILABLE, "SERVICE_UNAVAILABLE"},
+      {CERR_INTERNAL, "INTERNAL_ERROR"},
+      {"no_policy", "FORBIDDEN"},
+  };
+  for (size_t i = 0; i < sizeof MAP / sizeof MAP[0]; i++)
+    if (strcmp(MAP[i].from, code) == 0) return MAP[i].to;
+  return code;
+}
+
+int render_assetpay(const cerr_t *e, const char *request_id, buf_t *out) {
+  const char *code = assetpay_code(e->code && *e->code ? e->code : CERR_INTERNAL);
+  buf_t body;
+  buf_init(&body, 0);
+  int rc = buf_puts(&body, "{\"requestId\":");
+  if (!rc) rc = put_json_string(&body, request_id ? request_id : "");
+  if (!rc) rc = buf_puts(&body, ",\"success\":false,\"error\":{\"code\":");
+  if (!rc) rc = put_json_string(&body, code);
+  if (!rc) rc = buf_puts(&body, ",\"message\":");
+  if (!rc) rc = put_json_string(&body, e->message);
+  if (!rc) rc = buf_puts(&body, "}}");
+  if (!rc) rc = buf_append(out, body.data, body.len);
+  buf_cleanup(&body);
+  return rc;
+}
+
 /* One row per profile; profiles add theirs here. */
 static const struct {
   const char *profile;
@@ -82,6 +122,7 @@ static const struct {
 } RENDERERS[] = {
     {"custos", render_custos},
     {"thelayer", render_code_message},
+    {"assetpay", render_assetpay},
 };
 
 render_fn render_for_profile(const char *profile) {

@@ -32,6 +32,17 @@ int render_custos(const cerr_t *e, const char *request_id, buf_t *out)
     __attribute__((warn_unused_result));
 
 /*
+ * AssetPay's envelope (docs/profiles/assetpay.md):
+ *   {"requestId":"req_…","success":false,"error":{"code":"INVALID_API_KEY","message":"…"}}
+ * requestId is "" when request_id is NULL. Generic custos codes are shown
+ * upper-snake (invalid_json → INVALID_JSON, invalid_field/missing_field →
+ * VALIDATION_ERROR, body_too_large → PAYLOAD_TOO_LARGE, …); codes already
+ * in that style pass through. Same guarantees as render_custos.
+ */
+int render_assetpay(const cerr_t *e, const char *request_id, buf_t *out)
+    __attribute__((warn_unused_result));
+
+/*
  * Just the code and the message, nothing else (no field, no request id):
  *   {"error":{"code":"TOKEN1_MISSING","message":"Token1 header is required"}}
  * The Layer's shape (docs/profiles/thelayer.md). Same guarantees as

@@ -9,9 +9,11 @@
 #include <string.h>
 
 extern const profile_t profile_thelayer;
+extern const profile_t profile_assetpay;
 
 static const profile_t *const PROFILES[] = {
     &profile_thelayer,
+    &profile_assetpay,
     NULL,
 };
 

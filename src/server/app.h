@@ -26,6 +26,7 @@ typedef struct app {
   keycheck_t *keys;              /* API key checks (whoami, profiles); invalidated by the admin API */
   signer_t *signer;              /* signing keys and the JWKS; freed after the store closes */
   keycheck_t *user_tokens;       /* user token checks (thelayer Token2); same machinery, own cache */
+  struct ap_merchants *merchants; /* AssetPay merchant secrets and keys (profiles/assetpay_merchant.h) */
   policy_set_t *policy;          /* route policies for /v1/check (policy.file); never NULL when serving */
 } app_t;
 

@@ -32,6 +32,8 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}", admin_apps_get, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/keys", admin_keys_create, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/keys", admin_keys_list, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/secret", admin_merchant_secret, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/merchant", admin_merchant_get, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/keys/{id}", admin_keys_get, a, NULL);
   rc |= router_add(r, HTTP_PATCH, "/admin/v1/keys/{id}", admin_keys_patch, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/keys/{id}/rotate", admin_keys_rotate, a, NULL);

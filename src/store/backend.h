@@ -114,6 +114,18 @@ typedef struct store_ops {
   int (*signing_key_rotate)(void *impl, store_signing_key_t *k);
   int (*signing_key_generation)(void *impl, int64_t *gen_out);
 
+  /* AssetPay merchants and clients (store.h). merchant_ensure inserts
+   * (app_id, max+1, created_at) unless the app has a row, then returns the
+   * row; a merchant-id collision with a concurrent creator is
+   * CUSTOS_EEXISTS (store.c retries). */
+  int (*merchant_ensure)(void *impl, const char *app_id, int64_t created_at, store_merchant_t *out);
+  int (*merchant_get)(void *impl, const char *app_id, store_merchant_t *out);
+  int (*merchant_get_by_mid)(void *impl, int64_t mid, store_merchant_t *out);
+  int (*merchant_set_secret)(void *impl, const store_merchant_t *m, const char *expect_sealed);
+  /* c->created_at and updated_at are set. */
+  int (*ap_client_upsert)(void *impl, const store_ap_client_t *c);
+  int (*ap_client_get)(void *impl, const char *app_id, const char *steam_id, store_ap_client_t *out);
+
   /* Users: `u` carries id, app_id, external_id, created_at; the backend
    * inserts it only if the app exists (else CUSTOS_ENOTFOUND) and writes
    * the app's account into u->account_id. */

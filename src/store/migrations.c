@@ -209,11 +209,50 @@ static const char V3_PG[] = V3_SIGNING_KEY("COLLATE \"C\"");
 static const char V4_SQLITE[] = V4_USERS("");
 static const char V4_PG[] = V4_USERS("COLLATE \"C\"");
 
+/*
+ * Version 5: AssetPay merchants and clients.
+ *  - merchant: one row per app with profile assetpay; merchant_id is the
+ *    numeric "userId" of its client tokens (unique, > 0, chosen as max + 1
+ *    by the store). Secrets are sealed under the master key (base64url
+ *    text, "" = none); the previous secret stays valid for verification
+ *    until prev_valid_until after a rotation.
+ *  - assetpay_client: one row per (merchant app, Steam ID), replaced on
+ *    every authentication; client_data is the JSON text as
+ *    JSON.stringify writes it (NULL = not given).
+ */
+#define V5_TABLES(ID)                                                                   \
+  "CREATE TABLE merchant ("                                                             \
+  " app_id TEXT " ID " PRIMARY KEY REFERENCES app(id),"                                 \
+  " merchant_id BIGINT NOT NULL UNIQUE CHECK (merchant_id > 0),"                        \
+  " secret_sealed TEXT NOT NULL DEFAULT '',"                                            \
+  " secret_created_at BIGINT NOT NULL DEFAULT 0,"                                       \
+  " secret_rotated_at BIGINT NOT NULL DEFAULT 0,"                                       \
+  " prev_sealed TEXT NOT NULL DEFAULT '',"                                              \
+  " prev_valid_until BIGINT NOT NULL DEFAULT 0,"                                        \
+  " created_at BIGINT NOT NULL);"                                                       \
+  "CREATE TABLE assetpay_client ("                                                      \
+  " app_id TEXT " ID " NOT NULL REFERENCES app(id),"                                    \
+  " steam_id TEXT " ID " NOT NULL CHECK (length(steam_id) = 17),"                       \
+  " trade_url TEXT NOT NULL,"                                                           \
+  " partner_match INTEGER NOT NULL,"                                                    \
+  " client_id TEXT NOT NULL DEFAULT '',"                                                \
+  " client_data TEXT,"                                                                  \
+  " risk_limit BIGINT NOT NULL,"                                                        \
+  " risk_tier INTEGER NOT NULL,"                                                        \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " updated_at BIGINT NOT NULL,"                                                        \
+  " auth_count BIGINT NOT NULL DEFAULT 1,"                                              \
+  " PRIMARY KEY (app_id, steam_id));"
+
+static const char V5_SQLITE[] = V5_TABLES("");
+static const char V5_PG[] = V5_TABLES("COLLATE \"C\"");
+
 static const migration_t MIGRATIONS[] = {
     {NULL, V1_SQLITE, V1_PG},
     {NULL, V2_SQLITE, V2_PG},
     {NULL, V3_SQLITE, V3_PG},
     {NULL, V4_SQLITE, V4_PG},
+    {NULL, V5_SQLITE, V5_PG},
 };
 
 int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }

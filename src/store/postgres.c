@@ -82,6 +82,12 @@ enum {
   PS_UTK_MARK_ROTATED,
   PS_UTK_INSERT_ROTATED,
   PS_UTK_USAGE,
+  PS_MERCHANT_ENSURE,
+  PS_MERCHANT_GET,
+  PS_MERCHANT_GET_MID,
+  PS_MERCHANT_SET_SECRET,
+  PS_CLIENT_UPSERT,
+  PS_CLIENT_GET,
   PS_COUNT
 };
 
@@ -89,6 +95,12 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
+#define MERCHANT_COLS                                                                     \
+  "app_id, merchant_id, secret_sealed, secret_created_at, secret_rotated_at, prev_sealed," \
+  " prev_valid_until, created_at"
+#define CLIENT_COLS                                                                        \
+  "app_id, steam_id, trade_url, partner_match, client_id, client_data, risk_limit,"        \
+  " risk_tier, created_at, updated_at, auth_count"
 #define USER_COLS "id, account_id, app_id, external_id, created_at"
 /* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
 #define UTK_COLS                                                                               \
@@ -245,6 +257,30 @@ static const query_t Q[PS_COUNT] = {
                       " ELSE use_count + $2::bigint END,"
                       " last_used_at = GREATEST(last_used_at, $3::bigint) WHERE id = $1",
                       3, false},
+    [PS_MERCHANT_ENSURE] = {"INSERT INTO merchant (app_id, merchant_id, created_at)"
+                            " SELECT $1::text, COALESCE(MAX(merchant_id), 0) + 1, $2::bigint"
+                            " FROM merchant ON CONFLICT (app_id) DO NOTHING",
+                            2, false},
+    [PS_MERCHANT_GET] = {"SELECT " MERCHANT_COLS " FROM merchant WHERE app_id = $1", 1, true},
+    [PS_MERCHANT_GET_MID] = {"SELECT " MERCHANT_COLS " FROM merchant WHERE merchant_id = $1", 1,
+                             true},
+    [PS_MERCHANT_SET_SECRET] = {"UPDATE merchant SET secret_sealed = $2, secret_created_at = $3,"
+                                " secret_rotated_at = $4, prev_sealed = $5, prev_valid_until = $6"
+                                " WHERE app_id = $1 AND secret_sealed = $7",
+                                7, false},
+    [PS_CLIENT_UPSERT] = {"INSERT INTO assetpay_client (" CLIENT_COLS ")"
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)"
+                          " ON CONFLICT (app_id, steam_id) DO UPDATE SET"
+                          " trade_url = excluded.trade_url,"
+                          " partner_match = excluded.partner_match,"
+                          " client_id = excluded.client_id, client_data = excluded.client_data,"
+                          " risk_limit = excluded.risk_limit, risk_tier = excluded.risk_tier,"
+                          " updated_at = excluded.updated_at,"
+                          " auth_count = assetpay_client.auth_count + 1",
+                          10, false},
+    [PS_CLIENT_GET] = {"SELECT " CLIENT_COLS " FROM assetpay_client"
+                       " WHERE app_id = $1 AND steam_id = $2",
+                       2, true},
 };
 
 _Static_assert(PS_COUNT <= 64, "prepared-statement bitmap is 64 bits");
@@ -616,6 +652,44 @@ static int fn_signing(const PGresult *r, int i, void *o) {
 static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
 
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
+
+static int fn_merchant(const PGresult *r, int i, void *o) {
+  store_merchant_t *m = o;
+  memset(m, 0, sizeof *m);
+  if (store__copy(m->app_id, sizeof m->app_id, PQgetvalue(r, i, 0)) ||
+      get_i64(r, i, 1, &m->merchant_id) ||
+      store__copy(m->secret_sealed, sizeof m->secret_sealed, PQgetvalue(r, i, 2)) ||
+      get_i64(r, i, 3, &m->secret_created_at) || get_i64(r, i, 4, &m->secret_rotated_at) ||
+      store__copy(m->prev_sealed, sizeof m->prev_sealed, PQgetvalue(r, i, 5)) ||
+      get_i64(r, i, 6, &m->prev_valid_until) || get_i64(r, i, 7, &m->created_at))
+    return CUSTOS_ESTORE;
+  return CUSTOS_OK;
+}
+
+static int fn_client(const PGresult *r, int i, void *o) {
+  store_ap_client_t *c = o;
+  int64_t pm = 0, tier = 0;
+  memset(c, 0, sizeof *c);
+  if (store__copy(c->app_id, sizeof c->app_id, PQgetvalue(r, i, 0)) ||
+      store__copy(c->steam_id, sizeof c->steam_id, PQgetvalue(r, i, 1)) ||
+      store__copy(c->trade_url, sizeof c->trade_url, PQgetvalue(r, i, 2)) ||
+      get_i64(r, i, 3, &pm) ||
+      store__copy(c->client_id, sizeof c->client_id, PQgetvalue(r, i, 4)) ||
+      get_i64(r, i, 6, &c->risk_limit) || get_i64(r, i, 7, &tier) ||
+      get_i64(r, i, 8, &c->created_at) || get_i64(r, i, 9, &c->updated_at) ||
+      get_i64(r, i, 10, &c->auth_count))
+    return CUSTOS_ESTORE;
+  c->partner_match = pm != 0;
+  c->risk_tier = (int)tier;
+  /* Last, so a failure above leaves nothing allocated. */
+  if (!PQgetisnull(r, i, 5)) {
+    c->client_data = strdup(PQgetvalue(r, i, 5));
+    if (!c->client_data) return CUSTOS_ENOMEM;
+  }
+  return CUSTOS_OK;
+}
+
+static void cleanup_client(void *row) { store_ap_client_cleanup(row); }
 
 /*
  * Runs read statement `id` with `params` and decodes up to `limit` rows of
@@ -1300,6 +1374,84 @@ static int pg_signing_key_generation(void *impl, int64_t *gen_out) {
                    true, NULL);
 }
 
+/* --- AssetPay merchants and clients --------------------------------------- */
+
+static int pg_merchant_get(void *impl, const char *app_id, store_merchant_t *out) {
+  const char *const params[] = {app_id};
+  return pg_select(impl, PS_MERCHANT_GET, params, fn_merchant, NULL, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int pg_merchant_ensure(void *impl, const char *app_id, int64_t created_at,
+                              store_merchant_t *out) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char at[24];
+  int rc;
+  snprintf(at, sizeof at, "%lld", (long long)created_at);
+  const char *const params[] = {app_id, at};
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_write(g, pc, PS_MERCHANT_ENSURE, params);
+  checkin(g, pc);
+  if (rc) return rc;
+  return pg_merchant_get(impl, app_id, out);
+}
+
+static int pg_merchant_get_by_mid(void *impl, int64_t mid, store_merchant_t *out) {
+  char v[24];
+  snprintf(v, sizeof v, "%lld", (long long)mid);
+  const char *const params[] = {v};
+  return pg_select(impl, PS_MERCHANT_GET_MID, params, fn_merchant, NULL, out, sizeof *out, 1,
+                   true, NULL);
+}
+
+static int pg_merchant_set_secret(void *impl, const store_merchant_t *m, const char *expect) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char ca[24], ra[24], pv[24];
+  int64_t rows = 0;
+  int rc;
+  snprintf(ca, sizeof ca, "%lld", (long long)m->secret_created_at);
+  snprintf(ra, sizeof ra, "%lld", (long long)m->secret_rotated_at);
+  snprintf(pv, sizeof pv, "%lld", (long long)m->prev_valid_until);
+  const char *const params[] = {m->app_id, m->secret_sealed, ca, ra, m->prev_sealed, pv, expect};
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_count(g, pc, PS_MERCHANT_SET_SECRET, params, &rows);
+  checkin(g, pc);
+  if (rc == CUSTOS_OK && rows == 0) {
+    /* Absent, or the secret changed under us: tell which. */
+    store_merchant_t row;
+    rc = pg_merchant_get(impl, m->app_id, &row);
+    if (rc == CUSTOS_OK) rc = CUSTOS_EINVAL;
+  }
+  return rc;
+}
+
+static int pg_ap_client_upsert(void *impl, const store_ap_client_t *x) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char lim[24], tier[16], ca[24], ua[24];
+  int rc;
+  snprintf(lim, sizeof lim, "%lld", (long long)x->risk_limit);
+  snprintf(tier, sizeof tier, "%d", x->risk_tier);
+  snprintf(ca, sizeof ca, "%lld", (long long)x->created_at);
+  snprintf(ua, sizeof ua, "%lld", (long long)x->updated_at);
+  const char *const params[] = {x->app_id,    x->steam_id,    x->trade_url, x->partner_match ? "1" : "0",
+                                x->client_id, x->client_data, lim,          tier,
+                                ca,           ua};
+  if ((rc = checkout(g, &pc))) return rc;
+  rc = exec_write(g, pc, PS_CLIENT_UPSERT, params);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_ap_client_get(void *impl, const char *app_id, const char *steam_id,
+                            store_ap_client_t *out) {
+  const char *const params[] = {app_id, steam_id};
+  return pg_select(impl, PS_CLIENT_GET, params, fn_client, cleanup_client, out, sizeof *out, 1,
+                   true, NULL);
+}
+
 /* --- notifications ------------------------------------------------------- */
 
 static int pg_notify(void *impl, const char *channel, const char *payload) {
@@ -1355,6 +1507,12 @@ const store_ops_t store__pg_ops = {
     .signing_key_list = pg_signing_key_list,
     .signing_key_rotate = pg_signing_key_rotate,
     .signing_key_generation = pg_signing_key_generation,
+    .merchant_ensure = pg_merchant_ensure,
+    .merchant_get = pg_merchant_get,
+    .merchant_get_by_mid = pg_merchant_get_by_mid,
+    .merchant_set_secret = pg_merchant_set_secret,
+    .ap_client_upsert = pg_ap_client_upsert,
+    .ap_client_get = pg_ap_client_get,
     .notify = pg_notify,
     .listen = pg__listen,
 };

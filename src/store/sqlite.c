@@ -82,6 +82,12 @@ enum {
   ST_UTK_MARK_ROTATED,
   ST_UTK_INSERT_ROTATED,
   ST_UTK_USAGE,
+  ST_MERCHANT_ENSURE,
+  ST_MERCHANT_GET,
+  ST_MERCHANT_GET_MID,
+  ST_MERCHANT_SET_SECRET,
+  ST_CLIENT_UPSERT,
+  ST_CLIENT_GET,
   ST_COUNT
 };
 
@@ -89,6 +95,12 @@ enum {
   "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
 #define ADM_COLS "id, name, hash, created_at, revoked_at"
+#define MERCHANT_COLS                                                                     \
+  "app_id, merchant_id, secret_sealed, secret_created_at, secret_rotated_at, prev_sealed," \
+  " prev_valid_until, created_at"
+#define CLIENT_COLS                                                                        \
+  "app_id, steam_id, trade_url, partner_match, client_id, client_data, risk_limit,"        \
+  " risk_tier, created_at, updated_at, auth_count"
 #define USER_COLS "id, account_id, app_id, external_id, created_at"
 /* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
 #define UTK_COLS                                                                               \
@@ -198,6 +210,24 @@ static const char *const SQL[ST_COUNT] = {
     [ST_UTK_USAGE] = "UPDATE user_token SET use_count = CASE WHEN use_count > 9223372036854775807 - ?2"
                      " THEN 9223372036854775807 ELSE use_count + ?2 END,"
                      " last_used_at = max(last_used_at, ?3) WHERE id = ?1",
+    /* "WHERE true" keeps SQLite from reading ON CONFLICT as a join clause. */
+    [ST_MERCHANT_ENSURE] = "INSERT INTO merchant (app_id, merchant_id, created_at)"
+                           " SELECT ?1, COALESCE(MAX(merchant_id), 0) + 1, ?2 FROM merchant"
+                           " WHERE true ON CONFLICT (app_id) DO NOTHING",
+    [ST_MERCHANT_GET] = "SELECT " MERCHANT_COLS " FROM merchant WHERE app_id = ?1",
+    [ST_MERCHANT_GET_MID] = "SELECT " MERCHANT_COLS " FROM merchant WHERE merchant_id = ?1",
+    [ST_MERCHANT_SET_SECRET] = "UPDATE merchant SET secret_sealed = ?2, secret_created_at = ?3,"
+                               " secret_rotated_at = ?4, prev_sealed = ?5, prev_valid_until = ?6"
+                               " WHERE app_id = ?1 AND secret_sealed = ?7",
+    [ST_CLIENT_UPSERT] =
+        "INSERT INTO assetpay_client (" CLIENT_COLS ")"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)"
+        " ON CONFLICT (app_id, steam_id) DO UPDATE SET trade_url = excluded.trade_url,"
+        " partner_match = excluded.partner_match, client_id = excluded.client_id,"
+        " client_data = excluded.client_data, risk_limit = excluded.risk_limit,"
+        " risk_tier = excluded.risk_tier, updated_at = excluded.updated_at,"
+        " auth_count = assetpay_client.auth_count + 1",
+    [ST_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM assetpay_client WHERE app_id = ?1 AND steam_id = ?2",
 };
 
 typedef struct conn {
@@ -657,6 +687,41 @@ static int row_signing(sqlite3_stmt *st, store_signing_key_t *k) {
 }
 
 static void cleanup_audit(void *row) { store_audit_cleanup(row); }
+
+static int row_merchant(sqlite3_stmt *st, store_merchant_t *m) {
+  memset(m, 0, sizeof *m);
+  if (store__copy(m->app_id, sizeof m->app_id, col_text(st, 0)) ||
+      store__copy(m->secret_sealed, sizeof m->secret_sealed, col_text(st, 2)) ||
+      store__copy(m->prev_sealed, sizeof m->prev_sealed, col_text(st, 5)))
+    return CUSTOS_ESTORE;
+  m->merchant_id = sqlite3_column_int64(st, 1);
+  m->secret_created_at = sqlite3_column_int64(st, 3);
+  m->secret_rotated_at = sqlite3_column_int64(st, 4);
+  m->prev_valid_until = sqlite3_column_int64(st, 6);
+  m->created_at = sqlite3_column_int64(st, 7);
+  return CUSTOS_OK;
+}
+
+static int row_client(sqlite3_stmt *st, store_ap_client_t *c) {
+  memset(c, 0, sizeof *c);
+  if (store__copy(c->app_id, sizeof c->app_id, col_text(st, 0)) ||
+      store__copy(c->steam_id, sizeof c->steam_id, col_text(st, 1)) ||
+      store__copy(c->trade_url, sizeof c->trade_url, col_text(st, 2)) ||
+      store__copy(c->client_id, sizeof c->client_id, col_text(st, 4)))
+    return CUSTOS_ESTORE;
+  c->partner_match = sqlite3_column_int(st, 3) != 0;
+  c->risk_limit = sqlite3_column_int64(st, 6);
+  c->risk_tier = sqlite3_column_int(st, 7);
+  c->created_at = sqlite3_column_int64(st, 8);
+  c->updated_at = sqlite3_column_int64(st, 9);
+  c->auth_count = sqlite3_column_int64(st, 10);
+  /* Last, so a failure above leaves nothing allocated. */
+  if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+    c->client_data = strdup(col_text(st, 5));
+    if (!c->client_data) return CUSTOS_ENOMEM;
+  }
+  return CUSTOS_OK;
+}
 static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
 
 /*
@@ -687,8 +752,10 @@ static int fn_app(sqlite3_stmt *st, void *o) { return row_app(st, o); }
 static int fn_audit(sqlite3_stmt *st, void *o) { return row_audit(st, o); }
 static int fn_key(sqlite3_stmt *st, void *o) { return row_key(st, o); }
 static int fn_admin(sqlite3_stmt *st, void *o) { return row_admin(st, o); }
-static int fn_user(sqlite3_stmt *st, void *o) { return row_user(st, o); }
+static int fn_merchant(sqlite3_stmt *st, void *o) { return row_merchant(st, o); }
+static int fn_client(sqlite3_stmt *st, void *o) { return row_client(st, o); }
 static int fn_signing(sqlite3_stmt *st, void *o) { return row_signing(st, o); }
+static int fn_user(sqlite3_stmt *st, void *o) { return row_user(st, o); }
 
 /* --- writes -------------------------------------------------------------- */
 
@@ -1353,6 +1420,132 @@ static int sq_signing_key_generation(void *impl, int64_t *gen_out) {
                    sizeof *gen_out, 1, true, NULL);
 }
 
+/* --- AssetPay merchants and clients --------------------------------------- */
+
+static int sq_merchant_ensure(void *impl, const char *app_id, int64_t created_at,
+                              store_merchant_t *out) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_MERCHANT_ENSURE))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, app_id) || sqlite3_bind_int64(st, 2, created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if ((rc = insert(c, st, "insert merchant"))) goto out;
+  /* Read back on the writer: the row may have been made just now. */
+  if (!(st = stmt(c, ST_MERCHANT_GET)) || bind_text(st, 1, app_id)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = fetch(c, st, fn_merchant, NULL, out, sizeof *out, 1, true, NULL);
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_merchant_get(void *impl, const char *app_id, store_merchant_t *out) {
+  return sq_select(impl, ST_MERCHANT_GET, app_id, NULL, false, 0, fn_merchant, out, sizeof *out,
+                   1, true, NULL);
+}
+
+static int sq_merchant_get_by_mid(void *impl, int64_t mid, store_merchant_t *out) {
+  return sq_select(impl, ST_MERCHANT_GET_MID, NULL, NULL, true, mid, fn_merchant, out,
+                   sizeof *out, 1, true, NULL);
+}
+
+static int sq_merchant_set_secret(void *impl, const store_merchant_t *m, const char *expect) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  store_merchant_t row;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_MERCHANT_SET_SECRET))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, m->app_id) || bind_text(st, 2, m->secret_sealed) ||
+      sqlite3_bind_int64(st, 3, m->secret_created_at) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 4, m->secret_rotated_at) != SQLITE_OK ||
+      bind_text(st, 5, m->prev_sealed) ||
+      sqlite3_bind_int64(st, 6, m->prev_valid_until) != SQLITE_OK || bind_text(st, 7, expect)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if ((rc = insert(c, st, "update merchant secret"))) goto out;
+  if (sqlite3_changes(c->db) == 0) {
+    /* Absent, or the secret changed under us: tell which. */
+    if (!(st = stmt(c, ST_MERCHANT_GET)) || bind_text(st, 1, m->app_id)) {
+      stmt_done(st);
+      rc = CUSTOS_ESTORE;
+      goto out;
+    }
+    rc = fetch(c, st, fn_merchant, NULL, &row, sizeof row, 1, true, NULL);
+    if (rc == CUSTOS_OK) rc = CUSTOS_EINVAL;
+  }
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_ap_client_upsert(void *impl, const store_ap_client_t *x) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_CLIENT_UPSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, x->app_id) || bind_text(st, 2, x->steam_id) ||
+      bind_text(st, 3, x->trade_url) || sqlite3_bind_int(st, 4, x->partner_match) != SQLITE_OK ||
+      bind_text(st, 5, x->client_id) ||
+      (x->client_data ? bind_text(st, 6, x->client_data)
+                      : (sqlite3_bind_null(st, 6) == SQLITE_OK ? CUSTOS_OK : CUSTOS_ESTORE)) ||
+      sqlite3_bind_int64(st, 7, x->risk_limit) != SQLITE_OK ||
+      sqlite3_bind_int(st, 8, x->risk_tier) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 9, x->created_at) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 10, x->updated_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = insert(c, st, "upsert assetpay_client");
+out:
+  writer_put(q);
+  return rc;
+}
+
+static void cleanup_client(void *row) { store_ap_client_cleanup(row); }
+
+static int sq_ap_client_get(void *impl, const char *app_id, const char *steam_id,
+                            store_ap_client_t *out) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = reader_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_CLIENT_GET)) || bind_text(st, 1, app_id) || bind_text(st, 2, steam_id)) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = fetch(c, st, fn_client, cleanup_client, out, sizeof *out, 1, true, NULL);
+out:
+  reader_put(q, c);
+  return rc;
+}
+
 /* --- notifications ------------------------------------------------------- */
 
 /* One node: deliver to this store's listeners on the caller's thread. The
@@ -1430,6 +1623,12 @@ const store_ops_t store__sqlite_ops = {
     .signing_key_list = sq_signing_key_list,
     .signing_key_rotate = sq_signing_key_rotate,
     .signing_key_generation = sq_signing_key_generation,
+    .merchant_ensure = sq_merchant_ensure,
+    .merchant_get = sq_merchant_get,
+    .merchant_get_by_mid = sq_merchant_get_by_mid,
+    .merchant_set_secret = sq_merchant_set_secret,
+    .ap_client_upsert = sq_ap_client_upsert,
+    .ap_client_get = sq_ap_client_get,
     .notify = sq_notify,
     .listen = sq_listen,
 };

@@ -791,6 +791,110 @@ int store_admin_token_revoke(store_t *s, const char *id, int64_t at) {
   return counted(s, s->ops->admin_token_revoke(s->impl, id, at));
 }
 
+
+/* --- AssetPay merchants and clients ------------------------------------------ */
+
+#define MERCHANT_ENSURE_TRIES 8 /* merchant-id races lost before giving up */
+
+int store_merchant_ensure(store_t *s, const char *app_id, store_merchant_t *out) {
+  if (!app_id || !out) return CUSTOS_EINVAL;
+  if (!id_fits(app_id)) return CUSTOS_ENOTFOUND;
+  store_merchant_t m;
+  int rc = CUSTOS_EEXISTS;
+  /* Two creators on PostgreSQL can pick the same max + 1; the loser's
+   * insert fails on the unique merchant id, and it tries again. */
+  for (int i = 0; i < MERCHANT_ENSURE_TRIES && rc == CUSTOS_EEXISTS; i++)
+    rc = s->ops->merchant_ensure(s->impl, app_id, (int64_t)time(NULL), &m);
+  if (rc == CUSTOS_EEXISTS) rc = CUSTOS_ESTORE;
+  rc = counted(s, rc);
+  if (rc == CUSTOS_OK) *out = m;
+  return rc;
+}
+
+int store_merchant_get(store_t *s, const char *app_id, store_merchant_t *out) {
+  if (!app_id || !out) return CUSTOS_EINVAL;
+  if (!id_fits(app_id)) return CUSTOS_ENOTFOUND;
+  store_merchant_t m;
+  int rc = counted(s, s->ops->merchant_get(s->impl, app_id, &m));
+  if (rc == CUSTOS_OK) *out = m;
+  return rc;
+}
+
+int store_merchant_get_by_mid(store_t *s, int64_t mid, store_merchant_t *out) {
+  if (!out) return CUSTOS_EINVAL;
+  if (mid <= 0) return CUSTOS_ENOTFOUND;
+  store_merchant_t m;
+  int rc = counted(s, s->ops->merchant_get_by_mid(s->impl, mid, &m));
+  if (rc == CUSTOS_OK) *out = m;
+  return rc;
+}
+
+static bool sealed_text_valid(const char *t) {
+  size_t n = strnlen(t, STORE_SECRET_SEALED_MAX);
+  if (n >= STORE_SECRET_SEALED_MAX) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!start_char(t[i]) && t[i] != '-') return false; /* base64url */
+  return true;
+}
+
+int store_merchant_set_secret(store_t *s, const store_merchant_t *m, const char *expect) {
+  if (!m || !expect) return CUSTOS_EINVAL;
+  if (!field_terminated(m->app_id, sizeof m->app_id) || !sealed_text_valid(m->secret_sealed) ||
+      !sealed_text_valid(m->prev_sealed) || !sealed_text_valid(expect) || !m->secret_sealed[0] ||
+      m->secret_created_at <= 0 || m->secret_rotated_at < 0 || m->prev_valid_until < 0)
+    return CUSTOS_EINVAL;
+  if (!id_fits(m->app_id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->merchant_set_secret(s->impl, m, expect));
+}
+
+static bool digits_only(const char *t, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return true;
+}
+
+int store_ap_client_upsert(store_t *s, const store_ap_client_t *c) {
+  if (!c) return CUSTOS_EINVAL;
+  if (!field_terminated(c->app_id, sizeof c->app_id) ||
+      !field_terminated(c->steam_id, sizeof c->steam_id) ||
+      !field_terminated(c->trade_url, sizeof c->trade_url) ||
+      !field_terminated(c->client_id, sizeof c->client_id))
+    return CUSTOS_EINVAL;
+  size_t sid = strlen(c->steam_id);
+  if (sid != STORE_STEAM_ID_MAX - 1 || !digits_only(c->steam_id, sid) || !c->trade_url[0] ||
+      !utf8_valid((const unsigned char *)c->trade_url, strlen(c->trade_url)) ||
+      !utf8_valid((const unsigned char *)c->client_id, strlen(c->client_id)) || c->risk_limit < 0 ||
+      c->risk_tier < 0 || c->risk_tier > 5)
+    return CUSTOS_EINVAL;
+  if (c->client_data) {
+    size_t n = strnlen(c->client_data, STORE_CLIENT_DATA_MAX + 1);
+    if (n > STORE_CLIENT_DATA_MAX || !utf8_valid((const unsigned char *)c->client_data, n))
+      return CUSTOS_EINVAL;
+  }
+  if (!id_fits(c->app_id)) return CUSTOS_ENOTFOUND;
+  store_ap_client_t x = *c;
+  x.created_at = (int64_t)time(NULL);
+  if (x.updated_at == 0) x.updated_at = x.created_at;
+  return counted(s, s->ops->ap_client_upsert(s->impl, &x));
+}
+
+int store_ap_client_get(store_t *s, const char *app_id, const char *steam_id, store_ap_client_t *out) {
+  if (!app_id || !steam_id || !out) return CUSTOS_EINVAL;
+  if (!id_fits(app_id) || strnlen(steam_id, STORE_STEAM_ID_MAX) != STORE_STEAM_ID_MAX - 1 ||
+      !digits_only(steam_id, STORE_STEAM_ID_MAX - 1))
+    return CUSTOS_ENOTFOUND;
+  store_ap_client_t c;
+  int rc = counted(s, s->ops->ap_client_get(s->impl, app_id, steam_id, &c));
+  if (rc == CUSTOS_OK) *out = c;
+  return rc;
+}
+
+void store_ap_client_cleanup(store_ap_client_t *c) {
+  if (!c) return;
+  free(c->client_data);
+  c->client_data = NULL;
+}
+
 /* --- audit queries --------------------------------------------------------- */
 
 /* NULL, or valid UTF-8 (a filter longer than any column is caught later;

@@ -21,6 +21,7 @@
 #ifndef CUSTOS_STORE_STORE_H
 #define CUSTOS_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -552,5 +553,79 @@ int store_notify(store_t *s, const char *channel, const char *payload) STORE_WAR
  * CUSTOS_ENOMEM, CUSTOS_ESTORE (cannot connect or LISTEN now).
  */
 int store_listen(store_t *s, const char *channel, store_notify_fn fn, void *ctx) STORE_WARN;
+
+/* --- AssetPay merchants and clients (profile assetpay) ---------------------
+ * A merchant is an app with profile "assetpay". It has a numeric merchant
+ * id (the "userId" in its client tokens' header), unique and positive, and
+ * an API secret that signs client tokens with HS256. Secrets are stored
+ * sealed (core/seal.h, context "app_secret:<app id>") as base64url text;
+ * the store never sees one in clear. */
+
+#define STORE_SECRET_SEALED_MAX 512        /* sealed secret text buffer (base64url + NUL) */
+#define STORE_STEAM_ID_MAX 18       /* 17 digits + NUL */
+#define STORE_TRADE_URL_MAX 257     /* 256 bytes + NUL */
+#define STORE_CLIENT_ID_MAX 385     /* 384 bytes (128 UTF-16 units) + NUL */
+#define STORE_CLIENT_DATA_MAX 65536 /* bytes of client_data JSON */
+
+typedef struct store_merchant {
+  char app_id[RAND_ID_MAX];            /* the merchant's app */
+  int64_t merchant_id;                 /* > 0, unique, assigned by the store */
+  char secret_sealed[STORE_SECRET_SEALED_MAX];/* current secret, sealed; "" = none yet */
+  int64_t secret_created_at;           /* unix seconds the current secret was made, 0 = none */
+  int64_t secret_rotated_at;           /* last rotation (replacement of a secret), 0 = never */
+  char prev_sealed[STORE_SECRET_SEALED_MAX];  /* the replaced secret, sealed; "" = none */
+  int64_t prev_valid_until;            /* prev_sealed verifies until then (unix seconds) */
+  int64_t created_at;                  /* unix seconds */
+} store_merchant_t;
+
+/*
+ * The merchant row of `app_id`, created when absent with the next free
+ * merchant id (max + 1; concurrent creators on PostgreSQL retry). The
+ * caller checks the app's profile first. CUSTOS_ENOTFOUND (no such app),
+ * CUSTOS_ESTORE.
+ */
+int store_merchant_ensure(store_t *s, const char *app_id, store_merchant_t *out) STORE_WARN;
+/* By app id / by merchant id. CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+int store_merchant_get(store_t *s, const char *app_id, store_merchant_t *out) STORE_WARN;
+int store_merchant_get_by_mid(store_t *s, int64_t merchant_id, store_merchant_t *out) STORE_WARN;
+
+/*
+ * Replaces the secret of `m->app_id` with m->secret_sealed,
+ * secret_created_at, secret_rotated_at, prev_sealed and prev_valid_until,
+ * only if the stored current secret still equals `expect_sealed` (compare
+ * and swap: of two racing rotations one wins). CUSTOS_EINVAL when the
+ * stored secret changed meanwhile (or fields are unterminated / too long),
+ * CUSTOS_ENOTFOUND, CUSTOS_ESTORE.
+ */
+int store_merchant_set_secret(store_t *s, const store_merchant_t *m, const char *expect_sealed) STORE_WARN;
+
+typedef struct store_ap_client {
+  char app_id[RAND_ID_MAX];              /* the merchant's app */
+  char steam_id[STORE_STEAM_ID_MAX];     /* 17 digits; unique per app */
+  char trade_url[STORE_TRADE_URL_MAX];
+  bool partner_match;                    /* the URL's partner is this Steam ID's account */
+  char client_id[STORE_CLIENT_ID_MAX];   /* "" when not given */
+  char *client_data;                     /* owned JSON text (as JSON.stringify writes it), NULL = none */
+  int64_t risk_limit;                    /* collateral limit, whole USD */
+  int risk_tier;                         /* 0..5 */
+  int64_t created_at;                    /* first authentication, unix seconds */
+  int64_t updated_at;                    /* latest authentication */
+  int64_t auth_count;                    /* authentications so far */
+} store_ap_client_t;
+
+/*
+ * Inserts or replaces client (app_id, steam_id): every field is replaced
+ * (client_data included, NULL clearing it), created_at kept, updated_at =
+ * c->updated_at (0 = now), auth_count incremented. CUSTOS_ENOTFOUND (no such
+ * app), CUSTOS_EINVAL (fields unterminated, client_data over
+ * STORE_CLIENT_DATA_MAX or not valid UTF-8), CUSTOS_ESTORE.
+ */
+int store_ap_client_upsert(store_t *s, const store_ap_client_t *c) STORE_WARN;
+/* The client; the caller calls store_ap_client_cleanup(out) afterwards.
+ * CUSTOS_ENOTFOUND, CUSTOS_ESTORE, CUSTOS_ENOMEM. */
+int store_ap_client_get(store_t *s, const char *app_id, const char *steam_id,
+                        store_ap_client_t *out) STORE_WARN;
+/* Frees client_data. NULL ok. */
+void store_ap_client_cleanup(store_ap_client_t *c);
 
 #endif
