@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { SignJWT } from 'jose';
 import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
 import { startGateway, startPlatform, requireBinary, freePort } from './lib/gateway.mjs';
 
@@ -77,7 +78,7 @@ async function expectRefusal(s, g, method, uri, headers, status, body) {
   const text = await r.text();
   assert.equal(r.status, want.status, `${g} ${method} ${uri}: ${text}`);
   // custos's own envelope carries a request_id, different for each answer.
-  const rid = (t) => t.replace(/"request_id":"[^"]*"/, '"request_id":"…"');
+  const rid = (t) => t.replace(/"(request_id|requestId)":"[^"]*"/, '"$1":"…"');
   assert.equal(rid(text), rid(want.text), `${g} ${method} ${uri}`);
   assert.match(r.headers.get('content-type') || '', /^application\/json/, `${g} content-type`);
   return r;
@@ -179,6 +180,92 @@ describe('through real gateways', () => {
         assert.equal((await fetch(`${s.gw[g].url}${u}`, { headers: { Token1: A.token1, Token2: v.token2 } })).status, 200);
         assert.equal((await s.api('POST', `/admin/v1/user-tokens/${v.id}/revoke`)).status, 200);
         await expectRefusal(s, g, 'GET', u, { Token1: A.token1, Token2: v.token2 }, 401, tlBody('TOKEN2_INVALID'));
+      });
+    }
+  });
+
+  // AssetPay (docs/profiles/assetpay.md): the merchant's backend trades its
+  // api-key for a client token (POST /auth/authenticate-client, straight to
+  // custos, as the seed's merchant backend does); the browser presents the
+  // token on /client/*; the backend's key reaches /secure/*.
+  describe('assetpay', () => {
+    const SID = '76561198012345678';
+    const SEED = {
+      clientSteamId: SID,
+      clientTradeUrl: 'https://steamcommunity.com/tradeoffer/new/?partner=12345678&token=AbCdEfGh',
+      clientId: 'user-123',
+      clientData: { totalWager: 5000, kycLevel: 2, fiatDeposits: true, cryptoDeposits: false },
+    };
+    let M; // merchant
+    before(async () => {
+      const acct = (await s.api('POST', '/admin/v1/accounts', { name: 'Skins Inc' })).json.id;
+      const app = (await s.api('POST', '/admin/v1/apps', { account_id: acct, name: 'Skins', profile: 'assetpay' })).json.id;
+      const key = (await s.api('POST', `/admin/v1/apps/${app}/keys`, {})).json;
+      const ro = (await s.api('POST', `/admin/v1/apps/${app}/keys`, { scopes: ['READ_ONLY'] })).json;
+      const sec = await s.api('POST', `/admin/v1/apps/${app}/secret`);
+      assert.equal(sec.status, 201, JSON.stringify(sec.json));
+      const r = await fetch(`${s.c.url}/auth/authenticate-client`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'api-key': key.key }, body: JSON.stringify(SEED),
+      });
+      const j = await r.json();
+      assert.equal(r.status, 200, JSON.stringify(j));
+      M = { acct, app, key, ro, secret: sec.json.secret, merchantId: sec.json.merchant_id, token: j.data.token };
+    });
+    const apErr = (code) => (t) => { const j = JSON.parse(t); assert.equal(j.success, false); assert.equal(j.error.code, code); };
+
+    for (const g of GATEWAYS) {
+      test(`${g}: a client token reaches /client/inventory with the client's identity and risk limit`, async () => {
+        const h = { Authorization: M.token };
+        const want = await direct(s.c, 'GET', '/client/inventory', h);
+        assert.equal(want.status, 200);
+        const ids = custosHeaders(want.headers);
+        assert.equal(ids['x-custos-subject'], SID);
+        assert.equal(ids['x-custos-app'], M.app);
+        assert.equal(ids['x-custos-risk-limit'], '625');
+        assert.equal(ids['x-custos-merchant-id'], String(M.merchantId));
+        assert.equal(ids['x-custos-client-id'], 'user-123');
+        const r = await fetch(`${s.gw[g].url}/client/inventory`, { headers: { ...h, 'X-Custos-Risk-Limit': '1000000', 'X-Custos-Scopes': 'CORE_ACCESS' } });
+        assert.equal(r.status, 200);
+        const j = await r.json();
+        assert.equal(j.route, 'GET /client/inventory');
+        assert.deepEqual(j.identity, ids);
+      });
+
+      test(`${g}: the merchant's api-key reaches /secure/prices; READ_ONLY only on GET`, async () => {
+        for (const k of [M.key, M.ro]) {
+          const want = await direct(s.c, 'GET', '/secure/prices', { 'api-key': k.key });
+          assert.equal(want.status, 200);
+          const r = await fetch(`${s.gw[g].url}/secure/prices`, { headers: { 'api-key': k.key } });
+          assert.equal(r.status, 200);
+          const j = await r.json();
+          assert.equal(j.route, 'GET /secure/prices');
+          assert.deepEqual(j.identity, custosHeaders(want.headers));
+          assert.equal(j.identity['x-custos-token-id'], k.id);
+        }
+        const r = await expectRefusal(s, g, 'POST', '/secure/prices', { 'api-key': M.ro.key }, 403);
+        assert.ok(r);
+      });
+
+      test(`${g}: every documented check refusal arrives byte for byte (requestId aside)`, async () => {
+        const mint = (payload, header, exp) => new SignJWT(payload).setProtectedHeader(header).setIssuedAt(exp - 86400)
+          .setExpirationTime(exp).sign(new TextEncoder().encode(M.secret));
+        const now = Math.floor(Date.now() / 1000);
+        const client = { steamID: SID, tradeUrl: SEED.clientTradeUrl };
+        const cases = [
+          ['/client/inventory', {}, 401, 'MISSING_CLIENT_TOKEN'],
+          ['/client/inventory', { Authorization: 'not.a.token' }, 401, 'INVALID_CLIENT_TOKEN'],
+          ['/client/inventory', { Authorization: `${M.token.slice(0, -2)}xx` }, 401, 'INVALID_CLIENT_TOKEN'],
+          ['/client/inventory', { Authorization: await mint({ client }, { alg: 'HS256', userId: M.merchantId }, now - 3600) }, 401, 'CLIENT_TOKEN_EXPIRED'],
+          ['/secure/prices', {}, 401, 'MISSING_API_KEY'],
+          ['/secure/prices', { 'api-key': 'ap_not_a_real_key' }, 401, 'INVALID_API_KEY'],
+        ];
+        for (const [path, h, status, code] of cases) {
+          const want = await direct(s.c, 'GET', path, h);
+          apErr(code)(want.text);
+          await expectRefusal(s, g, 'GET', path, h, status);
+        }
+        const r = await direct(s.c, 'POST', '/secure/prices', { 'api-key': M.ro.key });
+        apErr('INSUFFICIENT_SCOPE')(r.text);
       });
     }
   });
