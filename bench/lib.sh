@@ -50,12 +50,14 @@ CONF
   BENCH_PIDS+=($!)
 }
 
-# measure NAME URL [HEADER]: wrk -t1 -c$CONNS -d$DURATION on core 1; prints
-# one line and sets NAME_rps (dashes become underscores).
+# measure NAME URL [HEADER...]: wrk -t1 -c$CONNS -d$DURATION on core 1;
+# prints one line and sets NAME_rps, NAME_p50, NAME_p99 (dashes become
+# underscores).
 measure() {
-  local name=$1 url=$2 header=${3:-} out="$BENCH_TMP/$1.wrk"
+  local name=$1 url=$2 out="$BENCH_TMP/$1.wrk"
+  shift 2
   local args=(-t1 -c"${CONNS:-50}" -d"${DURATION:-10s}" --latency)
-  [ -n "$header" ] && args+=(-H "$header")
+  for h in "$@"; do [ -n "$h" ] && args+=(-H "$h"); done
   taskset -c 1 wrk "${args[@]}" "$url" >"$out"
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
@@ -64,13 +66,17 @@ measure() {
   non2xx=$(awk '/Non-2xx/ {print $4}' "$out")
   printf '%-26s %12s req/s   p50 %-8s p99 %-8s non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
   printf -v "${name//-/_}_rps" '%s' "$rps"
+  printf -v "${name//-/_}_p50" '%s' "$p50"
+  printf -v "${name//-/_}_p99" '%s' "$p99"
 }
 
-# warm URL [HEADER]: two seconds of load, discarded.
+# warm URL [HEADER...]: two seconds of load, discarded.
 warm() {
+  local url=$1
+  shift
   local args=(-t1 -c"${CONNS:-50}" -d2s)
-  [ -n "${2:-}" ] && args+=(-H "$2")
-  taskset -c 1 wrk "${args[@]}" "$1" >/dev/null
+  for h in "$@"; do [ -n "$h" ] && args+=(-H "$h"); done
+  taskset -c 1 wrk "${args[@]}" "$url" >/dev/null
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
