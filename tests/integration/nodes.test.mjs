@@ -19,7 +19,7 @@ async function get(url, headers, ms = 5000) {
   try {
     const r = await fetch(url, { headers, signal: AbortSignal.timeout(ms) });
     const text = await r.text();
-    return { status: r.status, text, ms: performance.now() - t0 };
+    return { status: r.status, text, ms: performance.now() - t0, headers: r.headers };
   } catch (e) {
     return { status: 0, text: String(e), ms: performance.now() - t0 };
   }
@@ -143,6 +143,7 @@ describe('two custos nodes on one PostgreSQL behind nginx', () => {
     const r = await viaNginx({ Token1: T.key.key, Token2: fresh.shift().token });
     assert.equal(r.status, 503, r.text);
     assert.equal(r.text, '{"error":{"code":"SERVICE_UNAVAILABLE","message":"Authentication is temporarily unavailable"}}');
+    assert.equal(r.headers.get('retry-after'), '1');
     assert.ok(r.ms < 3000, `503 took ${r.ms} ms`);
     const d = await check(A, { Token1: T.key.key, Token2: fresh.shift().token });
     assert.equal(d.status, 503);
