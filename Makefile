@@ -38,6 +38,7 @@ bench:
 	@bench/http.sh $(RELEASE)/custos
 	@bench/keys.sh $(RELEASE)/custos
 	@bench/jose.sh $(RELEASE)
+	@bench/gateway.sh $(RELEASE)/custos
 
 # clang-tidy over src/ with .clang-tidy; any finding fails.
 lint:
