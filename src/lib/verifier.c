@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "core/b64url.h"
-#include "jose/jparse.h"
+#include "jose/jindex.h"
 #include "jose/jws.h"
 #include "jose/sig.h"
 #include "lib/claims.h"
@@ -320,24 +320,28 @@ static int check_sig(custos_verifier_t *v, const jose_jwk_t *key, jose_alg_t alg
 }
 
 /* Steps after a good signature: payload object, typ verdict, times,
- * iss/aud. *claims gets the payload on success. */
+ * iss/aud, all on the scanned index (no jansson tree). When `claims` is
+ * non-NULL it gets a new claims object on success. */
 static int check_payload(const jose_policy_t *pol, const char *b64, size_t n, int typ_rc,
-                         json_t **claims) {
+                         custos_claims_t **claims) {
   unsigned char stackbuf[PAYLOAD_STACK];
   unsigned char *buf = stackbuf;
   size_t plen = 0;
-  json_t *c = NULL;
+  jose_jindex_t ix;
   int rc = CUSTOS_ENOMEM;
   if (b64url_decoded_max(n) > sizeof stackbuf && !(buf = malloc(b64url_decoded_max(n) + 1)))
     return rc;
+  jose_jindex_init(&ix);
   rc = CUSTOS_EINVAL;
   if (b64url_decode(b64, n, buf, &plen) != CUSTOS_OK) goto out;
-  if ((rc = jose_json_parse((const char *)buf, plen, pol->max_depth, &c))) goto out;
-  if ((rc = typ_rc) || (rc = jose_jwt_check_claims(pol, c))) goto out;
-  *claims = c;
-  c = NULL;
+  if ((rc = jose_jindex_scan(&ix, (const char *)buf, plen, pol->max_depth))) goto out;
+  jose_jview_t view = jose_jindex_view(&ix, (const char *)buf, plen);
+  if ((rc = typ_rc) || (rc = jose_jwt_check_claims_view(pol, &view))) goto out;
+  rc = CUSTOS_ENOMEM;
+  if (claims && !(*claims = claims_new(&ix, (const char *)buf, plen))) goto out;
+  rc = CUSTOS_OK;
 out:
-  json_decref(c);
+  jose_jindex_cleanup(&ix);
   if (buf != stackbuf) free(buf);
   return rc;
 }
@@ -346,7 +350,7 @@ out:
  * jose path (parse, select, allow), then remember the header once its
  * signature verified. */
 static int verify_slow(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *pol,
-                       const char *token, size_t len, json_t **claims) {
+                       const char *token, size_t len, custos_claims_t **claims) {
   jose_jws_t jws = {0};
   const jose_jwk_t *key = NULL;
   int rc;
@@ -370,7 +374,7 @@ out:
 }
 
 static int verify_with(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *pol,
-                       const char *token, size_t len, json_t **claims) {
+                       const char *token, size_t len, custos_claims_t **claims) {
   const char *d1 = memchr(token, '.', len);
   const keyset_hdr_t *h = d1 && d1 > token ? keyset_hdr_find(ks, token, (size_t)(d1 - token)) : NULL;
   if (!h) return verify_slow(v, ks, pol, token, len, claims);
@@ -397,7 +401,7 @@ CUSTOS_API int custos_verify(const custos_verifier_t *cv, const char *token, siz
    * HMAC slots) is synchronised and invisible to callers. */
   custos_verifier_t *v = (custos_verifier_t *)cv;
   unsigned char ckey[TOKEN_CACHE_KEY_LEN];
-  json_t *claims = NULL;
+  custos_claims_t *claims = NULL;
   bool cached = false;
   int rc;
   if (!v || !token) return CUSTOS_EINVAL;
@@ -411,29 +415,30 @@ CUSTOS_API int custos_verify(const custos_verifier_t *cv, const char *token, siz
     ks = pin_keys(v);
   }
   bool use_cache = v->cache && token_cache_key(v->cache, token, len, ckey) == CUSTOS_OK;
+  /* A claims object is built only when someone keeps it. */
+  custos_claims_t **want = out || use_cache ? &claims : NULL;
   if (use_cache && (claims = token_cache_get(v->cache, ckey, ks->gen, pol.now))) {
     cached = true;
     rc = CUSTOS_OK;
   } else {
-    rc = verify_with(v, ks, &pol, token, len, &claims);
+    rc = verify_with(v, ks, &pol, token, len, want);
     if (rc == CUSTOS_EKEY && v->url && refresh_keys(v, true, ks->gen)) {
       unpin_keys(v, ks);
       ks = pin_keys(v);
-      rc = verify_with(v, ks, &pol, token, len, &claims);
+      rc = verify_with(v, ks, &pol, token, len, want);
     }
   }
   if (rc == CUSTOS_OK && use_cache && !cached) {
-    json_t *exp = json_object_get(claims, "exp");
-    token_cache_put(v->cache, ckey, ks->gen, pol.now, exp != NULL,
-                    exp ? json_number_value(exp) : 0, claims);
+    double exp = 0;
+    bool has_exp = claims_exp(claims, &exp);
+    token_cache_put(v->cache, ckey, ks->gen, pol.now, has_exp, exp, claims);
   }
   unpin_keys(v, ks);
   if (rc != CUSTOS_OK) return rc;
-  if (out) {
-    if (!(*out = claims_take(claims))) return CUSTOS_ENOMEM;
-  } else {
-    json_decref(claims);
-  }
+  if (out)
+    *out = claims;
+  else
+    custos_claims_free(claims);
   return CUSTOS_OK;
 }
 
