@@ -291,6 +291,12 @@ static void test_verify_causes_table(void **state) {
       {H, p_dup, CUSTOS_EDUP},
       {H, "[1]", CUSTOS_EINVAL},
       {H, "{\"exp\":\"soon\"}", CUSTOS_EINVAL},
+      {H, "{\"exp\":1e400}", CUSTOS_EINVAL},
+      {H, "{\"sub\":\"\\u0000\"}", CUSTOS_EINVAL},
+      {H, "{\"sub\":\"\\ud800\"}", CUSTOS_EINVAL},
+      {H, "{\"sub\":\"\xc0\x80\"}", CUSTOS_EINVAL},
+      {H, "{\"o\":{\"k\":1,\"\\u006b\":2}}", CUSTOS_EDUP},
+      {H, "{\"iss\":\"https://iss\",\"aud\":[\"api\",7],\"exp\":9999999999}", CUSTOS_EINVAL},
       {H, "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", CUSTOS_EDEPTH},
       {"{\"alg\":\"ES256\",\"kid\":\"ec-1\"}", p_ok, CUSTOS_ECLAIM},            /* no typ */
       {"{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"ec-1\"}", p_ok, CUSTOS_ECLAIM},
