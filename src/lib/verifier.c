@@ -319,29 +319,37 @@ static int check_sig(custos_verifier_t *v, const jose_jwk_t *key, jose_alg_t alg
   return jose_sig_verify(key, alg, data, len, sig, siglen);
 }
 
-/* Steps after a good signature: payload object, typ verdict, times,
- * iss/aud, all on the scanned index (no jansson tree). When `claims` is
- * non-NULL it gets a new claims object on success. */
+/* Steps after a good signature on the decoded payload: payload object,
+ * typ verdict, times, iss/aud, all on the scanned index (no jansson tree).
+ * When `claims` is non-NULL it gets a new claims object on success. */
+static int check_payload_text(const jose_policy_t *pol, const char *text, size_t len, int typ_rc,
+                              custos_claims_t **claims) {
+  jose_jindex_t ix;
+  jose_jindex_init(&ix);
+  int rc = jose_jindex_scan(&ix, text, len, pol->max_depth);
+  if (rc) goto out;
+  jose_jview_t view = jose_jindex_view(&ix, text, len);
+  if ((rc = typ_rc) || (rc = jose_jwt_check_claims_view(pol, &view))) goto out;
+  rc = CUSTOS_ENOMEM;
+  if (claims && !(*claims = claims_new(&ix, text, len))) goto out;
+  rc = CUSTOS_OK;
+out:
+  jose_jindex_cleanup(&ix);
+  return rc;
+}
+
+/* check_payload_text on the still-encoded payload segment. */
 static int check_payload(const jose_policy_t *pol, const char *b64, size_t n, int typ_rc,
                          custos_claims_t **claims) {
   unsigned char stackbuf[PAYLOAD_STACK];
   unsigned char *buf = stackbuf;
   size_t plen = 0;
-  jose_jindex_t ix;
   int rc = CUSTOS_ENOMEM;
   if (b64url_decoded_max(n) > sizeof stackbuf && !(buf = malloc(b64url_decoded_max(n) + 1)))
     return rc;
-  jose_jindex_init(&ix);
   rc = CUSTOS_EINVAL;
-  if (b64url_decode(b64, n, buf, &plen) != CUSTOS_OK) goto out;
-  if ((rc = jose_jindex_scan(&ix, (const char *)buf, plen, pol->max_depth))) goto out;
-  jose_jview_t view = jose_jindex_view(&ix, (const char *)buf, plen);
-  if ((rc = typ_rc) || (rc = jose_jwt_check_claims_view(pol, &view))) goto out;
-  rc = CUSTOS_ENOMEM;
-  if (claims && !(*claims = claims_new(&ix, (const char *)buf, plen))) goto out;
-  rc = CUSTOS_OK;
-out:
-  jose_jindex_cleanup(&ix);
+  if (b64url_decode(b64, n, buf, &plen) == CUSTOS_OK)
+    rc = check_payload_text(pol, (const char *)buf, plen, typ_rc, claims);
   if (buf != stackbuf) free(buf);
   return rc;
 }
@@ -385,13 +393,22 @@ static int verify_with(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *
   const char *d2 = memchr(d1 + 1, '.', rest);
   if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) return CUSTOS_EINVAL;
   size_t pl = (size_t)(d2 - d1 - 1), sl = len - (size_t)(d2 + 1 - token);
-  if (!b64url_shape_ok(d1 + 1, pl) || sl == 0) return CUSTOS_EINVAL;
+  /* A small payload is decoded now, which also proves its shape in the
+   * same pass. Only when that fails is the shape judged on its own: a
+   * canonical-alphabet payload with stray trailing bits is refused after
+   * the signature, as jose_jws_parse's order has it. */
+  unsigned char payload[PAYLOAD_STACK];
+  size_t plen = 0;
+  bool decoded = b64url_decoded_max(pl) <= sizeof payload &&
+                 b64url_decode(d1 + 1, pl, payload, &plen) == CUSTOS_OK;
+  if ((!decoded && !b64url_shape_ok(d1 + 1, pl)) || sl == 0) return CUSTOS_EINVAL;
   unsigned char sig[JOSE_SIG_MAX_BYTES];
   size_t siglen = 0;
   if (b64url_decoded_max(sl) > sizeof sig) return verify_slow(v, ks, pol, token, len, claims);
   if (b64url_decode(d2 + 1, sl, sig, &siglen) != CUSTOS_OK) return CUSTOS_EINVAL;
   int rc = check_sig(v, h->key, h->alg, token, (size_t)(d2 - token), sig, siglen);
   if (rc) return rc;
+  if (decoded) return check_payload_text(pol, (const char *)payload, plen, h->typ_rc, claims);
   return check_payload(pol, d1 + 1, pl, h->typ_rc, claims);
 }
 

@@ -347,6 +347,8 @@ static void test_verify_structural_and_alg_attacks(void **state) {
   assert_int_equal(verify_str(v, buf), CUSTOS_EINVAL); /* bad signature base64url */
   snprintf(buf, sizeof buf, "%.*s.e30.%s", (int)hl, good, dot2 + 1);
   assert_int_equal(verify_str(v, buf), CUSTOS_EBADSIG); /* payload swapped */
+  snprintf(buf, sizeof buf, "%.*s.e31%s", (int)hl, good, dot2);
+  assert_int_equal(verify_str(v, buf), CUSTOS_EBADSIG); /* stray bits: refused after the sig */
 
   /* alg none, unknown, and HS256 signed with the RSA public key. */
   char *none = NULL;
