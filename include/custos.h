@@ -257,9 +257,11 @@ CUSTOS_API void custos_verifier_free(custos_verifier_t *v);
  * Verifies compact JWS `token` (`len` bytes, need not be NUL-terminated).
  * Grants only on CUSTOS_OK; every other value means deny (fail closed).
  *
- * On CUSTOS_OK, if `out` is non-NULL, *out gets a new claims object
- * (free with custos_claims_free). On failure *out is untouched. Causes,
- * each with its own code, roughly in the order checked:
+ * On CUSTOS_OK, if `out` is non-NULL, *out gets a claims object of the
+ * caller's own to free with custos_claims_free (a token cache hit may hand
+ * out another reference to the same read-only object). On failure *out is
+ * untouched. Causes, each with its own code, roughly in the order
+ * checked:
  *   CUSTOS_ETOOBIG  len over max_token_bytes (before any decoding)
  *   CUSTOS_EINVAL   NULL v/token; not three base64url parts; header not a
  *                   JSON object; "alg"/"kid" of the wrong type; payload not

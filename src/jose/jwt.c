@@ -102,6 +102,67 @@ int jose_jwt_check_claims(const jose_policy_t *policy, const json_t *claims) {
   return check_iss_aud(policy, claims);
 }
 
+/* ---- the same checks on a scanned index (jose/jindex.h) ----------------
+ * Each mirrors the jansson version above: same order, same codes. */
+
+static int view_date(const jose_jview_t *v, const char *name, bool *present, double *out) {
+  const jose_jmember_t *m = jose_jview_get(v, name, strlen(name));
+  *present = m != NULL;
+  if (!m) return CUSTOS_OK;
+  if (m->type != JOSE_JINT && m->type != JOSE_JREAL) return CUSTOS_EINVAL;
+  *out = jose_jmember_number(m);
+  return CUSTOS_OK;
+}
+
+static int view_times(const jose_policy_t *p, const jose_jview_t *v) {
+  double now = (double)(p->now ? p->now : (int64_t)time(NULL));
+  double leeway = p->leeway > 0 ? (double)p->leeway : 0;
+  bool has_exp, has_nbf, has_iat;
+  double exp = 0, nbf = 0, iat = 0;
+  int rc;
+  if ((rc = view_date(v, "exp", &has_exp, &exp)) || (rc = view_date(v, "nbf", &has_nbf, &nbf)) ||
+      (rc = view_date(v, "iat", &has_iat, &iat)))
+    return rc;
+  if (has_exp && now - leeway >= exp) return CUSTOS_EEXPIRED;
+  if (!has_exp && p->require_exp) return CUSTOS_ECLAIM;
+  if (has_nbf && now + leeway < nbf) return CUSTOS_ENOTYET;
+  if (has_iat && iat > now + leeway) return CUSTOS_ENOTYET;
+  return CUSTOS_OK;
+}
+
+/* A decoded string member equals NUL-terminated `want` (members hold no
+ * NUL, so this is strcmp's verdict). */
+static bool view_str_eq(const jose_jview_t *v, const jose_jmember_t *m, const char *want) {
+  return strcmp(jose_jview_str(v, m), want) == 0;
+}
+
+static int view_iss_aud(const jose_policy_t *p, const jose_jview_t *v) {
+  if (p->iss) {
+    const jose_jmember_t *iss = jose_jview_get(v, "iss", 3);
+    if (!iss) return CUSTOS_ECLAIM;
+    if (iss->type != JOSE_JSTRING) return CUSTOS_EINVAL;
+    if (!view_str_eq(v, iss, p->iss)) return CUSTOS_ECLAIM;
+  }
+  if (p->aud) {
+    const jose_jmember_t *aud = jose_jview_get(v, "aud", 3);
+    if (!aud) return CUSTOS_ECLAIM;
+    if (aud->type == JOSE_JSTRING) return view_str_eq(v, aud, p->aud) ? CUSTOS_OK : CUSTOS_ECLAIM;
+    if (aud->type != JOSE_JARRAY) return CUSTOS_EINVAL;
+    bool found = false;
+    int rc = jose_jview_array_has_string(v, aud, p->aud, &found);
+    if (rc) return rc;
+    return found ? CUSTOS_OK : CUSTOS_ECLAIM;
+  }
+  return CUSTOS_OK;
+}
+
+int jose_jwt_check_claims_view(const jose_policy_t *policy, const jose_jview_t *claims) {
+  int rc;
+  if (!policy || !claims) return CUSTOS_EINVAL;
+  if ((rc = view_times(policy, claims))) return rc;
+  return view_iss_aud(policy, claims);
+}
+
 int jose_jwt_verify(const char *token, size_t len, const jose_jwks_t *keys,
                     const jose_policy_t *policy, json_t **claims, json_t **header,
                     const jose_jwk_t **key) {

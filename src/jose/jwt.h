@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "jose/alg.h"
+#include "jose/jindex.h"
 #include "jose/jwk.h"
 #include "jose/jwks.h"
 
@@ -109,6 +110,16 @@ int jose_jwt_check_typ(const jose_policy_t *p, const json_t *header)
  * themselves (libcustos's cached-header path). Thread-safe; reads only.
  */
 int jose_jwt_check_claims(const jose_policy_t *policy, const json_t *claims)
+    __attribute__((warn_unused_result));
+
+/*
+ * jose_jwt_check_claims on a scanned payload (jose/jindex.h) instead of a
+ * jansson object: the same steps 10 and 11, the same verdicts and codes
+ * (tests/fuzz/fuzz_claims_diff.c compares the two). CUSTOS_ENOMEM only
+ * when an "aud" array holds a string too long for the stack. Thread-safe;
+ * reads only.
+ */
+int jose_jwt_check_claims_view(const jose_policy_t *policy, const jose_jview_t *claims)
     __attribute__((warn_unused_result));
 
 /*

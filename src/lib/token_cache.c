@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "custos.h"
+#include "lib/claims.h"
 
 #define NIL UINT32_MAX  /* end of a hash chain, or a free ring slot */
 
@@ -15,7 +16,7 @@ typedef struct entry {
   unsigned char key[TOKEN_CACHE_KEY_LEN];
   uint64_t gen;          /* key-set generation */
   int64_t expires;       /* Unix seconds; valid while now < expires */
-  json_t *claims;        /* owned reference; NULL = slot empty */
+  custos_claims_t *claims; /* owned reference; NULL = slot empty */
   uint32_t next;         /* next entry in the same bucket, or NIL */
 } entry_t;
 
@@ -82,7 +83,7 @@ void token_cache_free(token_cache_t *c) {
   if (!c) return;
   for (size_t i = 0; i < c->nshards; i++) {
     shard_t *s = &c->shards[i];
-    for (uint32_t j = 0; j < s->cap; j++) json_decref(s->ring[j].claims);
+    for (uint32_t j = 0; j < s->cap; j++) custos_claims_free(s->ring[j].claims);
     free(s->ring);
     free(s->buckets);
     pthread_mutex_destroy(&s->lock);
@@ -127,22 +128,22 @@ static void drop(shard_t *s, uint32_t i) {
   if (!e->claims) return;
   uint32_t j = find(s, e->key, &link);
   if (j == i) *link = e->next;
-  json_decref(e->claims);
+  custos_claims_free(e->claims);
   e->claims = NULL;
   e->next = NIL;
   s->count--;
 }
 
-json_t *token_cache_get(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_LEN],
+custos_claims_t *token_cache_get(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_LEN],
                         uint64_t gen, int64_t now) {
   shard_t *s = shard_of(c, key);
-  json_t *out = NULL;
+  custos_claims_t *out = NULL;
   pthread_mutex_lock(&s->lock);
   uint32_t i = find(s, key, NULL);
   if (i != NIL) {
     entry_t *e = &s->ring[i];
     if (now < e->expires && e->gen == gen)
-      out = json_incref(e->claims);
+      out = claims_ref(e->claims);
     else
       drop(s, i);
   }
@@ -151,7 +152,8 @@ json_t *token_cache_get(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KE
 }
 
 void token_cache_put(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_LEN],
-                     uint64_t gen, int64_t now, bool has_exp, double exp, json_t *claims) {
+                     uint64_t gen, int64_t now, bool has_exp, double exp,
+                     custos_claims_t *claims) {
   int64_t expires = now + c->ttl;
   if (has_exp) {
     /* Entry valid while now < expires: truncating a fractional exp (which
@@ -165,8 +167,8 @@ void token_cache_put(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_L
   uint32_t i = find(s, key, NULL);
   if (i != NIL) { /* same token again (two threads raced): refresh in place */
     entry_t *e = &s->ring[i];
-    json_decref(e->claims);
-    e->claims = json_incref(claims);
+    custos_claims_free(e->claims);
+    e->claims = claims_ref(claims);
     e->gen = gen;
     e->expires = expires;
     pthread_mutex_unlock(&s->lock);
@@ -179,7 +181,7 @@ void token_cache_put(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_L
   memcpy(e->key, key, TOKEN_CACHE_KEY_LEN);
   e->gen = gen;
   e->expires = expires;
-  e->claims = json_incref(claims);
+  e->claims = claims_ref(claims);
   uint32_t *b = &s->buckets[bytes_u32(key) & (s->nbuckets - 1)];
   e->next = *b;
   *b = i;

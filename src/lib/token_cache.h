@@ -2,11 +2,12 @@
  * token_cache.h — a bounded cache of verified tokens.
  *
  * Keyed by SHA-256 of the token text, so the cache never holds tokens
- * themselves. Each entry keeps the verified claims (a shared, read-only
- * jansson object), the key-set generation it was verified under, and an
- * absolute expiry: min(token "exp", insertion + ttl), with no leeway, so
- * a cached success is never returned at or after "exp". A lookup under a
- * different generation misses (keys changed: verify again).
+ * themselves. Each entry keeps the verified claims (a shared, read-only,
+ * reference-counted custos_claims_t), the key-set generation it was
+ * verified under, and an absolute expiry: min(token "exp", insertion +
+ * ttl), with no leeway, so a cached success is never returned at or after
+ * "exp". A lookup under a different generation misses (keys changed:
+ * verify again).
  *
  * The cache is split into shards, each a mutex, a hash index and a FIFO
  * ring of at most capacity/shards entries: inserting into a full shard
@@ -17,10 +18,11 @@
 #ifndef CUSTOS_LIB_TOKEN_CACHE_H
 #define CUSTOS_LIB_TOKEN_CACHE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+
+#include "custos.h"
 
 #define TOKEN_CACHE_KEY_LEN 32     /* SHA-256, bytes */
 #define TOKEN_CACHE_MAX_SHARDS 16  /* shards at most (fewer for small caches) */
@@ -42,7 +44,7 @@ int token_cache_key(const token_cache_t *c, const char *token, size_t len,
 /* Returns a new reference to the cached claims for `key` when an entry
  * exists for generation `gen` and `now` < its expiry; NULL otherwise
  * (an expired entry found on the way is dropped). */
-json_t *token_cache_get(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_LEN],
+custos_claims_t *token_cache_get(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_LEN],
                         uint64_t gen, int64_t now);
 
 /* Stores `claims` (a reference is taken; the object must never be
@@ -51,7 +53,8 @@ json_t *token_cache_get(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KE
  * when it has none). Does nothing when that is not after `now`, or when
  * memory is short. Replaces an existing entry for the same key. */
 void token_cache_put(token_cache_t *c, const unsigned char key[TOKEN_CACHE_KEY_LEN],
-                     uint64_t gen, int64_t now, bool has_exp, double exp, json_t *claims);
+                     uint64_t gen, int64_t now, bool has_exp, double exp,
+                     custos_claims_t *claims);
 
 /* Number of live entries (expired ones not yet evicted included); for
  * tests. */

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "core/b64url.h"
-#include "jose/jparse.h"
+#include "jose/jindex.h"
 #include "jose/jws.h"
 #include "jose/sig.h"
 #include "lib/claims.h"
@@ -319,25 +319,37 @@ static int check_sig(custos_verifier_t *v, const jose_jwk_t *key, jose_alg_t alg
   return jose_sig_verify(key, alg, data, len, sig, siglen);
 }
 
-/* Steps after a good signature: payload object, typ verdict, times,
- * iss/aud. *claims gets the payload on success. */
+/* Steps after a good signature on the decoded payload: payload object,
+ * typ verdict, times, iss/aud, all on the scanned index (no jansson tree).
+ * When `claims` is non-NULL it gets a new claims object on success. */
+static int check_payload_text(const jose_policy_t *pol, const char *text, size_t len, int typ_rc,
+                              custos_claims_t **claims) {
+  jose_jindex_t ix;
+  jose_jindex_init(&ix);
+  int rc = jose_jindex_scan(&ix, text, len, pol->max_depth);
+  if (rc) goto out;
+  jose_jview_t view = jose_jindex_view(&ix, text, len);
+  if ((rc = typ_rc) || (rc = jose_jwt_check_claims_view(pol, &view))) goto out;
+  rc = CUSTOS_ENOMEM;
+  if (claims && !(*claims = claims_new(&ix, text, len))) goto out;
+  rc = CUSTOS_OK;
+out:
+  jose_jindex_cleanup(&ix);
+  return rc;
+}
+
+/* check_payload_text on the still-encoded payload segment. */
 static int check_payload(const jose_policy_t *pol, const char *b64, size_t n, int typ_rc,
-                         json_t **claims) {
+                         custos_claims_t **claims) {
   unsigned char stackbuf[PAYLOAD_STACK];
   unsigned char *buf = stackbuf;
   size_t plen = 0;
-  json_t *c = NULL;
   int rc = CUSTOS_ENOMEM;
   if (b64url_decoded_max(n) > sizeof stackbuf && !(buf = malloc(b64url_decoded_max(n) + 1)))
     return rc;
   rc = CUSTOS_EINVAL;
-  if (b64url_decode(b64, n, buf, &plen) != CUSTOS_OK) goto out;
-  if ((rc = jose_json_parse((const char *)buf, plen, pol->max_depth, &c))) goto out;
-  if ((rc = typ_rc) || (rc = jose_jwt_check_claims(pol, c))) goto out;
-  *claims = c;
-  c = NULL;
-out:
-  json_decref(c);
+  if (b64url_decode(b64, n, buf, &plen) == CUSTOS_OK)
+    rc = check_payload_text(pol, (const char *)buf, plen, typ_rc, claims);
   if (buf != stackbuf) free(buf);
   return rc;
 }
@@ -346,7 +358,7 @@ out:
  * jose path (parse, select, allow), then remember the header once its
  * signature verified. */
 static int verify_slow(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *pol,
-                       const char *token, size_t len, json_t **claims) {
+                       const char *token, size_t len, custos_claims_t **claims) {
   jose_jws_t jws = {0};
   const jose_jwk_t *key = NULL;
   int rc;
@@ -370,7 +382,7 @@ out:
 }
 
 static int verify_with(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *pol,
-                       const char *token, size_t len, json_t **claims) {
+                       const char *token, size_t len, custos_claims_t **claims) {
   const char *d1 = memchr(token, '.', len);
   const keyset_hdr_t *h = d1 && d1 > token ? keyset_hdr_find(ks, token, (size_t)(d1 - token)) : NULL;
   if (!h) return verify_slow(v, ks, pol, token, len, claims);
@@ -381,13 +393,22 @@ static int verify_with(custos_verifier_t *v, keyset_t *ks, const jose_policy_t *
   const char *d2 = memchr(d1 + 1, '.', rest);
   if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) return CUSTOS_EINVAL;
   size_t pl = (size_t)(d2 - d1 - 1), sl = len - (size_t)(d2 + 1 - token);
-  if (!b64url_shape_ok(d1 + 1, pl) || sl == 0) return CUSTOS_EINVAL;
+  /* A small payload is decoded now, which also proves its shape in the
+   * same pass. Only when that fails is the shape judged on its own: a
+   * canonical-alphabet payload with stray trailing bits is refused after
+   * the signature, as jose_jws_parse's order has it. */
+  unsigned char payload[PAYLOAD_STACK];
+  size_t plen = 0;
+  bool decoded = b64url_decoded_max(pl) <= sizeof payload &&
+                 b64url_decode(d1 + 1, pl, payload, &plen) == CUSTOS_OK;
+  if ((!decoded && !b64url_shape_ok(d1 + 1, pl)) || sl == 0) return CUSTOS_EINVAL;
   unsigned char sig[JOSE_SIG_MAX_BYTES];
   size_t siglen = 0;
   if (b64url_decoded_max(sl) > sizeof sig) return verify_slow(v, ks, pol, token, len, claims);
   if (b64url_decode(d2 + 1, sl, sig, &siglen) != CUSTOS_OK) return CUSTOS_EINVAL;
   int rc = check_sig(v, h->key, h->alg, token, (size_t)(d2 - token), sig, siglen);
   if (rc) return rc;
+  if (decoded) return check_payload_text(pol, (const char *)payload, plen, h->typ_rc, claims);
   return check_payload(pol, d1 + 1, pl, h->typ_rc, claims);
 }
 
@@ -397,7 +418,7 @@ CUSTOS_API int custos_verify(const custos_verifier_t *cv, const char *token, siz
    * HMAC slots) is synchronised and invisible to callers. */
   custos_verifier_t *v = (custos_verifier_t *)cv;
   unsigned char ckey[TOKEN_CACHE_KEY_LEN];
-  json_t *claims = NULL;
+  custos_claims_t *claims = NULL;
   bool cached = false;
   int rc;
   if (!v || !token) return CUSTOS_EINVAL;
@@ -411,29 +432,30 @@ CUSTOS_API int custos_verify(const custos_verifier_t *cv, const char *token, siz
     ks = pin_keys(v);
   }
   bool use_cache = v->cache && token_cache_key(v->cache, token, len, ckey) == CUSTOS_OK;
+  /* A claims object is built only when someone keeps it. */
+  custos_claims_t **want = out || use_cache ? &claims : NULL;
   if (use_cache && (claims = token_cache_get(v->cache, ckey, ks->gen, pol.now))) {
     cached = true;
     rc = CUSTOS_OK;
   } else {
-    rc = verify_with(v, ks, &pol, token, len, &claims);
+    rc = verify_with(v, ks, &pol, token, len, want);
     if (rc == CUSTOS_EKEY && v->url && refresh_keys(v, true, ks->gen)) {
       unpin_keys(v, ks);
       ks = pin_keys(v);
-      rc = verify_with(v, ks, &pol, token, len, &claims);
+      rc = verify_with(v, ks, &pol, token, len, want);
     }
   }
   if (rc == CUSTOS_OK && use_cache && !cached) {
-    json_t *exp = json_object_get(claims, "exp");
-    token_cache_put(v->cache, ckey, ks->gen, pol.now, exp != NULL,
-                    exp ? json_number_value(exp) : 0, claims);
+    double exp = 0;
+    bool has_exp = claims_exp(claims, &exp);
+    token_cache_put(v->cache, ckey, ks->gen, pol.now, has_exp, exp, claims);
   }
   unpin_keys(v, ks);
   if (rc != CUSTOS_OK) return rc;
-  if (out) {
-    if (!(*out = claims_take(claims))) return CUSTOS_ENOMEM;
-  } else {
-    json_decref(claims);
-  }
+  if (out)
+    *out = claims;
+  else
+    custos_claims_free(claims);
   return CUSTOS_OK;
 }
 

@@ -2,6 +2,7 @@
  * or after it), ttl, capacity bound, generations; directly and through a
  * verifier on the test's clock. */
 #include "lib/helpers.h"
+#include "lib/claims.h"
 #include "lib/token_cache.h"
 #include "lib/verifier.h"
 
@@ -9,6 +10,17 @@ static int64_t g_now;
 static int64_t test_clock(void *arg) {
   (void)arg;
   return g_now;
+}
+
+/* A claims object over JSON object text `json`, one reference. */
+static custos_claims_t *claims_of(const char *json) {
+  jose_jindex_t ix;
+  jose_jindex_init(&ix);
+  assert_int_equal(jose_jindex_scan(&ix, json, strlen(json), 0), CUSTOS_OK);
+  custos_claims_t *c = claims_new(&ix, json, strlen(json));
+  jose_jindex_cleanup(&ix);
+  assert_non_null(c);
+  return c;
 }
 
 static void key_of(token_cache_t *c, int i, unsigned char k[TOKEN_CACHE_KEY_LEN]) {
@@ -22,16 +34,16 @@ static void test_cache_hit_and_generation(void **state) {
   token_cache_t *c = token_cache_new(8, 60);
   unsigned char k[TOKEN_CACHE_KEY_LEN];
   key_of(c, 1, k);
-  json_t *claims = json_pack("{s:s}", "sub", "u1");
+  custos_claims_t *claims = claims_of("{\"sub\":\"u1\"}");
   assert_null(token_cache_get(c, k, 1, 1000));
   token_cache_put(c, k, 1, 1000, true, 2000, claims);
-  json_t *got = token_cache_get(c, k, 1, 1001);
+  custos_claims_t *got = token_cache_get(c, k, 1, 1001);
   assert_ptr_equal(got, claims);
-  json_decref(got);
+  custos_claims_free(got);
   assert_null(token_cache_get(c, k, 2, 1001)); /* other key set: miss, and dropped */
   assert_null(token_cache_get(c, k, 1, 1001));
   assert_int_equal(token_cache_size(c), 0);
-  json_decref(claims);
+  custos_claims_free(claims);
   token_cache_free(c);
   token_cache_free(NULL);
   assert_null(token_cache_new(0, 60));
@@ -45,25 +57,25 @@ static void test_cache_expiry_at_exp_and_ttl(void **state) {
   key_of(c, 1, k1);
   key_of(c, 2, k2);
   key_of(c, 3, k3);
-  json_t *claims = json_object();
+  custos_claims_t *claims = claims_of("{}");
   token_cache_put(c, k1, 1, 1000, true, 1010, claims);   /* exp before ttl */
   token_cache_put(c, k2, 1, 1000, false, 0, claims);     /* no exp: ttl */
   token_cache_put(c, k3, 1, 1000, true, 1005.5, claims); /* fractional exp */
-  json_t *g;
+  custos_claims_t *g;
   assert_non_null(g = token_cache_get(c, k1, 1, 1009));
-  json_decref(g);
+  custos_claims_free(g);
   assert_null(token_cache_get(c, k1, 1, 1010)); /* at exp: gone */
   assert_non_null(g = token_cache_get(c, k3, 1, 1004));
-  json_decref(g);
+  custos_claims_free(g);
   assert_null(token_cache_get(c, k3, 1, 1005)); /* before exp 1005.5 rounds down */
   assert_non_null(g = token_cache_get(c, k2, 1, 1059));
-  json_decref(g);
+  custos_claims_free(g);
   assert_null(token_cache_get(c, k2, 1, 1060));
   /* Already expired, or NaN: never stored. */
   token_cache_put(c, k1, 1, 1000, true, 1000, claims);
   token_cache_put(c, k2, 1, 1000, true, 0.0 / 0.0, claims);
   assert_int_equal(token_cache_size(c), 0);
-  json_decref(claims);
+  custos_claims_free(claims);
   token_cache_free(c);
 }
 
@@ -72,7 +84,7 @@ static void test_cache_capacity_bound(void **state) {
   size_t caps[] = {1, 7, 300, 1000};
   for (size_t ci = 0; ci < 4; ci++) {
     token_cache_t *c = token_cache_new(caps[ci], 60);
-    json_t *claims = json_object();
+    custos_claims_t *claims = claims_of("{}");
     for (int i = 0; i < (int)caps[ci] * 3 + 10; i++) {
       unsigned char k[TOKEN_CACHE_KEY_LEN];
       key_of(c, i, k);
@@ -82,10 +94,10 @@ static void test_cache_capacity_bound(void **state) {
     /* The newest entry is always present. */
     unsigned char k[TOKEN_CACHE_KEY_LEN];
     key_of(c, (int)caps[ci] * 3 + 9, k);
-    json_t *g = token_cache_get(c, k, 1, 1001);
+    custos_claims_t *g = token_cache_get(c, k, 1, 1001);
     assert_non_null(g);
-    json_decref(g);
-    json_decref(claims);
+    custos_claims_free(g);
+    custos_claims_free(claims);
     token_cache_free(c);
   }
 }

@@ -291,6 +291,12 @@ static void test_verify_causes_table(void **state) {
       {H, p_dup, CUSTOS_EDUP},
       {H, "[1]", CUSTOS_EINVAL},
       {H, "{\"exp\":\"soon\"}", CUSTOS_EINVAL},
+      {H, "{\"exp\":1e400}", CUSTOS_EINVAL},
+      {H, "{\"sub\":\"\\u0000\"}", CUSTOS_EINVAL},
+      {H, "{\"sub\":\"\\ud800\"}", CUSTOS_EINVAL},
+      {H, "{\"sub\":\"\xc0\x80\"}", CUSTOS_EINVAL},
+      {H, "{\"o\":{\"k\":1,\"\\u006b\":2}}", CUSTOS_EDUP},
+      {H, "{\"iss\":\"https://iss\",\"aud\":[\"api\",7],\"exp\":9999999999}", CUSTOS_EINVAL},
       {H, "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", CUSTOS_EDEPTH},
       {"{\"alg\":\"ES256\",\"kid\":\"ec-1\"}", p_ok, CUSTOS_ECLAIM},            /* no typ */
       {"{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"ec-1\"}", p_ok, CUSTOS_ECLAIM},
@@ -341,6 +347,8 @@ static void test_verify_structural_and_alg_attacks(void **state) {
   assert_int_equal(verify_str(v, buf), CUSTOS_EINVAL); /* bad signature base64url */
   snprintf(buf, sizeof buf, "%.*s.e30.%s", (int)hl, good, dot2 + 1);
   assert_int_equal(verify_str(v, buf), CUSTOS_EBADSIG); /* payload swapped */
+  snprintf(buf, sizeof buf, "%.*s.e31%s", (int)hl, good, dot2);
+  assert_int_equal(verify_str(v, buf), CUSTOS_EBADSIG); /* stray bits: refused after the sig */
 
   /* alg none, unknown, and HS256 signed with the RSA public key. */
   char *none = NULL;
