@@ -270,6 +270,61 @@ describe('through real gateways', () => {
     }
   });
 
+  // Open Ledger (docs/profiles/openledger.md): API key + developer id →
+  // RS256 Bearer token (POST /v1/auth/tokens, straight to custos), then
+  // GET /v1/transactions through the gateway. Runs once the sample
+  // platform's policy has Open Ledger routes (the profile is in the build).
+  const hasOpenLedger = /profile: openledger/.test(readFileSync(POLICY, 'utf8'));
+  describe('openledger', { skip: hasOpenLedger ? false : 'examples/platform/policy.yaml has no openledger route' }, () => {
+    let D;
+    const olBody = (status, code, message) => [status, JSON.stringify({ error: { code, message } })];
+    before(async () => {
+      const acct = (await s.api('POST', '/admin/v1/accounts', { name: 'Ledger Dev' })).json.id;
+      const app = (await s.api('POST', '/admin/v1/apps', { account_id: acct, name: 'Ledger', profile: 'openledger' })).json.id;
+      const key = (await s.api('POST', `/admin/v1/apps/${app}/keys`, {})).json;
+      const ent = await s.api('POST', `/admin/v1/accounts/${acct}/entities`, { name: 'Entity 1', id: 'entity_12345' });
+      assert.equal(ent.status, 201, JSON.stringify(ent.json));
+      const tok = async (path, body) => {
+        const r = await fetch(`${s.c.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const j = await r.json();
+        assert.equal(r.status, 200, JSON.stringify(j));
+        assert.equal(j.token_type, 'Bearer');
+        return j.access_token;
+      };
+      const dev = await tok('/v1/auth/tokens', { apiKey: key.key, id: acct, userType: 'developer' });
+      const entity = await tok('/v1/entities/auth/generate-token', { apiKey: key.key, id: 'entity_12345', userType: 'entity' });
+      D = { acct, app, key, dev, entity };
+    });
+
+    for (const g of GATEWAYS) {
+      test(`${g}: a developer token reaches GET /v1/transactions as that developer`, async () => {
+        const h = { Authorization: `Bearer ${D.dev}` };
+        const want = await direct(s.c, 'GET', '/v1/transactions', h);
+        assert.equal(want.status, 200, want.text);
+        const ids = custosHeaders(want.headers);
+        assert.equal(ids['x-custos-account'], D.acct);
+        assert.equal(ids['x-custos-app'], D.app);
+        assert.equal(ids['x-custos-user-type'], 'developer');
+        assert.equal(ids['x-custos-entity'], undefined);
+        const r = await fetch(`${s.gw[g].url}/v1/transactions`, { headers: { ...h, 'X-Custos-Entity': 'entity_12345', 'X-Custos-User-Type': 'entity' } });
+        assert.equal(r.status, 200);
+        const j = await r.json();
+        assert.equal(j.route, 'GET /v1/transactions');
+        assert.deepEqual(j.identity, ids);
+      });
+
+      test(`${g}: the seed's errors arrive byte for byte`, async () => {
+        const u = '/v1/transactions';
+        for (const [h, uri, [status, body]] of [
+          [{}, u, olBody(401, 'AUTHENTICATION_ERROR', 'Authorization header is required')],
+          [{ Authorization: 'Bearer not.a.token' }, u, olBody(401, 'AUTHENTICATION_ERROR', 'Invalid authentication token')],
+          [{ Authorization: `Bearer ${D.entity}` }, u, olBody(403, 'AUTHORIZATION_ERROR', 'Entity tokens cannot access developer routes')],
+          [{ Authorization: `Bearer ${D.dev}` }, `${u}?entityId=entity_nope`, olBody(403, 'AUTHORIZATION_ERROR', 'This token does not have access to the requested entity')],
+        ]) await expectRefusal(s, g, 'GET', uri, h, status, body);
+      });
+    }
+  });
+
   for (const g of GATEWAYS) {
     test(`${g}: custos's own refusals (no_policy, bad_request) arrive unchanged`, async () => {
       const r = await expectRefusal(s, g, 'GET', '/unlisted', {}, 403);
