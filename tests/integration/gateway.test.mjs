@@ -408,8 +408,10 @@ describe('docs/gateway pages run as written', () => {
       // On failure, stop whatever the page started (the script's own jobs).
       let script = 'set -e\ntrap \'kill $(jobs -p) 2>/dev/null || true\' EXIT\n';
       blocks.forEach((b, i) => { script += `echo "@@block ${i}"\n${b.sh}\n`; });
-      const env = { CUSTOS_BIN: process.env.CUSTOS_BIN, CUSTOS_PORT: String(await freePort()),
-        PLATFORM_PORT: String(await freePort()), GATEWAY_PORT: String(await freePort()) };
+      const ports = new Set();
+      while (ports.size < 3) ports.add(await freePort());
+      const [cp, pp, gp] = [...ports].map(String);
+      const env = { CUSTOS_BIN: process.env.CUSTOS_BIN, CUSTOS_PORT: cp, PLATFORM_PORT: pp, GATEWAY_PORT: gp };
       const r = await runScript(script, env);
       assert.equal(r.status, 0, r.stderr);
       const outs = r.stdout.split(/^@@block \d+\n/m).slice(1);
