@@ -70,6 +70,16 @@ int http_add_header(http_req_t *r, const char *name, const char *value) {
   }
   r->extra[r->nextra].name = n;
   r->extra[r->nextra].value = v;
+  r->extra[r->nextra].borrowed = false;
+  r->nextra++;
+  return 0;
+}
+
+int http_add_header_ref(http_req_t *r, const char *name, const char *value) {
+  if (r->nextra >= HTTP_MAX_EXTRA_HEADERS) return -1;
+  r->extra[r->nextra].name = (char *)name;
+  r->extra[r->nextra].value = (char *)value;
+  r->extra[r->nextra].borrowed = true;
   r->nextra++;
   return 0;
 }
@@ -249,6 +259,7 @@ static void req_free(http_req_t *r) {
   free(r->raw_uri);
   buf_cleanup(&r->body);
   for (int i = 0; i < r->nextra; i++) {
+    if (r->extra[i].borrowed) continue;
     free(r->extra[i].name);
     free(r->extra[i].value);
   }

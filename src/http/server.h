@@ -56,7 +56,7 @@ typedef struct http_req {
   bool too_large;                         /* body passed the limit: answer 413 */
   size_t discarded;                       /* bytes dropped after too_large */
   int nextra;
-  struct { char *name; char *value; } extra[HTTP_MAX_EXTRA_HEADERS];
+  struct { char *name; char *value; bool borrowed; } extra[HTTP_MAX_EXTRA_HEADERS];
 } http_req_t;
 
 typedef struct http_server_opts {
@@ -101,6 +101,10 @@ void http_reply_error(http_req_t *r, const cerr_t *e);
 void http_set_error_profile(http_req_t *r, const char *profile);
 /* Adds a response header (copied) for the coming reply; -1 when full. */
 int http_add_header(http_req_t *r, const char *name, const char *value);
+/* The same without the copy: name and value must stay valid until the
+ * reply is queued (http_reply copies them into the response). For a hot
+ * path that answers from a buffer of its own stack frame (/v1/check). */
+int http_add_header_ref(http_req_t *r, const char *name, const char *value);
 
 /* Request header value (case-insensitive name), NULL when absent. */
 const char *http_header(const http_req_t *r, const char *name);
