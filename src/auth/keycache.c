@@ -168,10 +168,11 @@ static size_t attrs_size(const keycache_attrs_t *a) { return sizeof *a + a->len;
 /* Grows the table when it averages more than one entry per bucket.
  * Failure only costs longer chains. Caller holds attrs_mu. */
 static void attrs_grow(keycache_t *c) {
-  size_t nb = c->attrs_buckets ? c->attrs_buckets * 2 : ATTRS_BUCKETS_MIN;
+  size_t old = c->attrs_tab ? c->attrs_buckets : 0; /* 0 buckets while there is no table */
+  size_t nb = old ? old * 2 : ATTRS_BUCKETS_MIN;
   keycache_attrs_t **t = calloc(nb, sizeof *t);
   if (!t) return;
-  for (size_t i = 0; i < c->attrs_buckets; i++) {
+  for (size_t i = 0; i < old; i++) {
     keycache_attrs_t *a = c->attrs_tab[i];
     while (a) {
       keycache_attrs_t *next = a->next;
@@ -181,7 +182,7 @@ static void attrs_grow(keycache_t *c) {
     }
   }
   free(c->attrs_tab);
-  bytes_sub(c, c->attrs_buckets * sizeof *t);
+  bytes_sub(c, old * sizeof *t);
   bytes_add(c, nb * sizeof *t);
   c->attrs_tab = t;
   c->attrs_buckets = nb;

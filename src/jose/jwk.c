@@ -231,7 +231,7 @@ static int parse_ec(const json_t *obj, jose_jwk_t *k) {
     goto out;
   /* RFC 7518 §6.2.1.2-3, §6.2.2.1: each is exactly the coordinate size. */
   rc = CUSTOS_EINVAL;
-  if (xl != cl || yl != cl || (d && dl != cl)) goto out;
+  if (!x || !y || xl != cl || yl != cl || (d && dl != cl)) goto out;
   k->priv = d != NULL;
   pub[0] = 0x04; /* SEC 1 uncompressed point */
   memcpy(pub + 1, x, cl);
