@@ -613,7 +613,7 @@ int jose_jwk_thumbprint(const jose_jwk_t *k, char out[JOSE_THUMBPRINT_LEN + 1]) 
     text[at++] = '"';
     memcpy(text + at, m[i].name, nl);
     at += nl;
-    memcpy(text + at, "\":\"", 3);
+    memcpy(text + at, "\":\"", 3); // NOLINT(bugprone-not-null-terminated-result): text is hashed by length (at), never used as a C string
     at += 3;
     memcpy(text + at, m[i].val, vl);
     at += vl;
