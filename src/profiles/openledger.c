@@ -257,11 +257,25 @@ fail:
   http_reply_error(r, &e);
 }
 
+/* Other methods on the token endpoints: 405 in the seed's envelope (the
+ * router's own 405 knows no route, hence no profile). */
+static void post_only(http_req_t *r, void *ctx) {
+  (void)ctx;
+  cerr_t e;
+  (void)http_add_header(r, "Allow", "POST");
+  cerr_set(&e, 405, CERR_METHOD_NOT_ALLOWED, NULL, "method not allowed");
+  http_reply_error(r, &e);
+}
+
+#define NOT_POST (HTTP_GET | HTTP_HEAD | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS | HTTP_OTHER)
+
 static int register_routes(struct app *a) {
+  static const char *const PATHS[] = {"/v1/auth/tokens", "/v1/entities/auth/generate-token"};
   int rc = 0;
-  rc |= router_add(&a->router, HTTP_POST, "/v1/auth/tokens", tokens_developer, a, OPENLEDGER_PROFILE);
-  rc |= router_add(&a->router, HTTP_POST, "/v1/entities/auth/generate-token", tokens_entity, a,
-                   OPENLEDGER_PROFILE);
+  rc |= router_add(&a->router, HTTP_POST, PATHS[0], tokens_developer, a, OPENLEDGER_PROFILE);
+  rc |= router_add(&a->router, HTTP_POST, PATHS[1], tokens_entity, a, OPENLEDGER_PROFILE);
+  for (size_t i = 0; i < sizeof PATHS / sizeof PATHS[0]; i++)
+    rc |= router_add(&a->router, NOT_POST, PATHS[i], post_only, a, OPENLEDGER_PROFILE);
   return rc ? -1 : 0;
 }
 
