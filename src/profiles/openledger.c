@@ -16,6 +16,8 @@
 #include "profiles/openledger.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -281,6 +283,60 @@ static int register_routes(struct app *a) {
 
 /* ---- protected routes --------------------------------------------------------- */
 
+/*
+ * Entity → developer, remembered for the check's hot path. Entities are
+ * never deleted and never change owner, so a remembered owner stays true:
+ * entries only make room for others (one slot per hash, newest wins).
+ * Unknown ids are not remembered (the next entity created under that id
+ * must be found). Slots are striped over a few locks; a lookup copies out.
+ */
+#define ENTITY_CACHE_SLOTS 4096 /* power of two */
+#define ENTITY_CACHE_LOCKS 16
+
+typedef struct entity_slot {
+  const store_t *store;               /* which store it came from (tests run several) */
+  char id[STORE_ENTITY_ID_MAX];       /* "" = empty */
+  char account_id[RAND_ID_MAX];
+} entity_slot_t;
+
+static entity_slot_t entity_cache[ENTITY_CACHE_SLOTS];
+static pthread_mutex_t entity_locks[ENTITY_CACHE_LOCKS] = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER};
+
+static uint32_t entity_hash(const char *id) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 16777619u;
+  return h & (ENTITY_CACHE_SLOTS - 1);
+}
+
+/* The owner of entity `id` into account (RAND_ID_MAX): from the cache, else
+ * the store. CUSTOS_OK, CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+static int entity_owner(app_t *a, const char *id, char account[RAND_ID_MAX]) {
+  uint32_t h = entity_hash(id);
+  pthread_mutex_t *mu = &entity_locks[h % ENTITY_CACHE_LOCKS];
+  entity_slot_t *slot = &entity_cache[h];
+  pthread_mutex_lock(mu);
+  bool hit = slot->store == a->store && strcmp(slot->id, id) == 0;
+  if (hit) memcpy(account, slot->account_id, RAND_ID_MAX);
+  pthread_mutex_unlock(mu);
+  if (hit) return CUSTOS_OK;
+  store_entity_t ent;
+  int rc = store_entity_get(a->store, id, &ent);
+  if (rc != CUSTOS_OK) return rc;
+  memcpy(account, ent.account_id, RAND_ID_MAX);
+  pthread_mutex_lock(mu);
+  slot->store = a->store;
+  memcpy(slot->id, ent.id, sizeof slot->id);
+  memcpy(slot->account_id, ent.account_id, sizeof slot->account_id);
+  pthread_mutex_unlock(mu);
+  return CUSTOS_OK;
+}
+
 /* A string claim into dst (cap bytes); false when absent, not a string,
  * empty or too long. */
 static bool claim_str(const json_t *claims, const char *name, char *dst, size_t cap) {
@@ -364,6 +420,20 @@ static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e
   return CUSTOS_OK;
 }
 
+/* True when raw query `q` has a parameter called `name` ("name=…" or a
+ * bare "name"), whatever its value: one that authreq_query refuses
+ * (malformed, too long) still counts as given. */
+static bool query_names(const char *q, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = q; *p;) {
+    size_t l = strcspn(p, "&");
+    if (l >= n && memcmp(p, name, n) == 0 && (l == n || p[n] == '=')) return true;
+    p += l;
+    if (*p == '&') p++;
+  }
+  return false;
+}
+
 static int check(struct app *a, const authreq_t *rq, const route_policy_t *pol, identity_t *id,
                  cerr_t *e) {
   verified_t v;
@@ -375,7 +445,7 @@ static int check(struct app *a, const authreq_t *rq, const route_policy_t *pol, 
   /* Present but malformed or too long counts as given: it names no entity
    * this token may reach. */
   int wl = authreq_query(rq, "entityId", want, sizeof want);
-  bool given = wl >= 0 || strstr(rq->query, "entityId=") != NULL;
+  bool given = wl >= 0 || query_names(rq->query, "entityId");
   if (wl < 0) want[0] = '\0';
   char entity[STORE_ENTITY_ID_MAX];
   entity[0] = '\0';
@@ -386,12 +456,12 @@ static int check(struct app *a, const authreq_t *rq, const route_policy_t *pol, 
     put(entity, sizeof entity, v.entity);
   } else if (given) {
     /* A developer token reaches any entity of its developer. */
-    store_entity_t ent;
-    rc = want[0] ? store_entity_get(a->store, want, &ent) : CUSTOS_ENOTFOUND;
+    char owner[RAND_ID_MAX];
+    rc = store_entity_id_valid(want) ? entity_owner(a, want, owner) : CUSTOS_ENOTFOUND;
     if (rc == CUSTOS_ESTORE) return unavailable(e);
-    if (rc != CUSTOS_OK || strcmp(ent.account_id, v.developer) != 0)
+    if (rc != CUSTOS_OK || strcmp(owner, v.developer) != 0)
       return deny(e, 403, OL_AUTHORIZATION_ERROR, MSG_ENTITY_DENIED);
-    put(entity, sizeof entity, ent.id);
+    put(entity, sizeof entity, want);
   } else if (entity_route) {
     cerr_set(e, 400, OL_VALIDATION_ERROR, "entityId", MSG_ENTITY_REQUIRED);
     return CUSTOS_EINVAL;

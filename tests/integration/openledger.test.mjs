@@ -339,6 +339,16 @@ function suite(kind) {
       same(await check('GET', `/v1/entity/balances?entityId=${foreignEntity}`, t), ERR.entityDenied, 'foreign entity');
       same(await check('GET', '/v1/entity/balances?entityId=ent_nope', t), ERR.entityDenied, 'unknown entity');
       same(await check('GET', '/v1/transactions?entityId=', t), ERR.entityDenied, 'empty entityId');
+      r = await check('GET', '/v1/entity/x?a=1&entityId=entity%5F12345&b=2', t);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers.get('x-custos-entity'), 'entity_12345');
+      same(await check('GET', `/v1/entity/x?entityId=${'e'.repeat(300)}`, t), ERR.entityDenied, 'over-long entityId');
+      same(await check('GET', '/v1/entity/x?entityId=%ZZ', t), ERR.entityDenied, 'malformed entityId');
+      for (let i = 0; i < 3; i++) { // repeated: the remembered owner answers the same
+        r = await check('GET', '/v1/entity/x?entityId=entity_12345', t);
+        assert.equal(r.status, 200, r.text);
+        same(await check('GET', `/v1/entity/x?entityId=${foreignEntity}`, t), ERR.entityDenied, 'foreign, again');
+      }
       same(await check('GET', '/v1/entity/balances', t), ERR.entityRequired, 'no entityId');
       // entity token: only its own entity, never a developer route
       r = await check('POST', '/v1/entity/payments', et);
