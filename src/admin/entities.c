@@ -8,6 +8,8 @@
  *   GET  /admin/v1/accounts/{id}/token-lifetime
  *   PUT  /admin/v1/accounts/{id}/token-lifetime  {"token_max_lifetime"}
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
@@ -66,29 +68,43 @@ fail:
   admin_fail(r, &e);
 }
 
+/* admin_page_params for entities: ?limit alike, but ?after is an entity
+ * id, which may be longer than the shared cursor (RAND_ID_MAX). */
+static int entity_page_params(http_req_t *r, int *limit, char after[STORE_ENTITY_ID_MAX], cerr_t *e) {
+  const char *l = http_query(r, "limit");
+  int n = ADMIN_LIST_DEFAULT;
+  if (l) {
+    size_t len = strlen(l);
+    bool digits = len > 0 && len <= 3;
+    for (size_t i = 0; digits && i < len; i++) digits = l[i] >= '0' && l[i] <= '9';
+    n = digits ? atoi(l) : 0;
+    if (n < 1 || n > ADMIN_LIST_MAX)
+      return cerr_set(e, 400, CERR_INVALID_FIELD, "limit",
+                      "query parameter 'limit' must be an integer between 1 and %d", ADMIN_LIST_MAX);
+  }
+  const char *a = http_query(r, "after");
+  if (a && *a && !store_entity_id_valid(a))
+    return cerr_set(e, 400, CERR_INVALID_FIELD, "after", "query parameter 'after' is not a valid cursor");
+  *limit = n;
+  snprintf(after, STORE_ENTITY_ID_MAX, "%s", a ? a : "");
+  return 0;
+}
+
 void admin_entities_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   int limit;
-  char after[RAND_ID_MAX];
   store_account_t acct;
-  if (path_account(r, a, &acct, &e) != 0 || admin_page_params(r, &limit, after, &e) != 0) {
+  if (path_account(r, a, &acct, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
-  /* ?after is an entity id, which may be longer or wider than the shared
-   * cursor: read it again with the entity id's own rules. */
   char eafter[STORE_ENTITY_ID_MAX] = "";
-  const char *q = http_query(r, "after");
-  if (q && *q) {
-    if (!store_entity_id_valid(q)) {
-      cerr_set(&e, 400, CERR_INVALID_FIELD, "after", "query parameter 'after' is not an entity id");
-      admin_fail(r, &e);
-      return;
-    }
-    snprintf(eafter, sizeof eafter, "%s", q);
+  if (entity_page_params(r, &limit, eafter, &e) != 0) {
+    admin_fail(r, &e);
+    return;
   }
   store_entity_t page[ADMIN_LIST_MAX + 1];
   int n = 0;

@@ -156,6 +156,22 @@ function suite(kind) {
       assert.equal(r.status, 404);
       r = await api('GET', '/admin/v1/entities/nope');
       assert.equal(r.status, 404);
+      // long external ids page like any other
+      const acc = (await api('POST', '/admin/v1/accounts', { name: 'Long ids' })).json.id;
+      const longIds = ['L'.repeat(64), `${'L'.repeat(63)}M`, 'a:b.c-d_e'];
+      for (const [i, id] of longIds.entries()) assert.equal((await api('POST', `/admin/v1/accounts/${acc}/entities`, { name: `n${i}`, id })).status, 201);
+      const seen = [];
+      let after = '';
+      for (;;) {
+        r = await api('GET', `/admin/v1/accounts/${acc}/entities?limit=1${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+        assert.equal(r.status, 200, r.text);
+        seen.push(...r.json.data.map((e) => e.id));
+        if (!r.json.next) break;
+        after = r.json.next;
+      }
+      assert.deepEqual(seen, [...longIds].sort());
+      r = await api('GET', `/admin/v1/accounts/${acc}/entities?after=${'x'.repeat(65)}`);
+      assert.equal(r.status, 400);
       r = await api('GET', `/admin/v1/audit?action=entity.create&target=${gen.id}`);
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.data.length, 1);
