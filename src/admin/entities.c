@@ -95,7 +95,7 @@ void admin_entities_list(http_req_t *r, void *ctx) {
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit;
+  int limit = ADMIN_LIST_DEFAULT;
   store_account_t acct;
   if (path_account(r, a, &acct, &e) != 0) {
     admin_fail(r, &e);
