@@ -7,7 +7,7 @@ want=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
       curl jq)
 case "${1:-run}" in
   run) ;;
-  test) want+=(clang libclang-rt-14-dev libcmocka-dev postgresql-15 nginx-light caddy
+  test) want+=(clang clang-tidy libclang-rt-14-dev libcmocka-dev postgresql-15 nginx-light caddy
                nodejs npm curl) ;;
   bench) want+=(clang libclang-rt-14-dev wrk nginx-light curl libjwt-dev nodejs npm) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;

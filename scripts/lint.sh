@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${TESTDIR:-build/test}
+command -v clang-tidy >/dev/null || { echo "lint: clang-tidy not found (scripts/deps.sh test installs it)" >&2; exit 1; }
 [ -f "$build/compile_commands.json" ] || {
   CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCUSTOS_SANITIZE=ON -DCUSTOS_FUZZ=ON >/dev/null
 }

@@ -55,6 +55,12 @@ void admin_user_tokens_revoke(http_req_t *r, void *ctx);
 /* AssetPay merchants (merchant.c). */
 void admin_merchant_secret(http_req_t *r, void *ctx);
 void admin_merchant_get(http_req_t *r, void *ctx);
+/* Open Ledger entities and token lifetimes (src/admin/entities.c). */
+void admin_entities_create(http_req_t *r, void *ctx);
+void admin_entities_list(http_req_t *r, void *ctx);
+void admin_entities_get(http_req_t *r, void *ctx);
+void admin_token_lifetime_get(http_req_t *r, void *ctx);
+void admin_token_lifetime_put(http_req_t *r, void *ctx);
 void admin_openapi(http_req_t *r, void *ctx);
 
 /* The embedded OpenAPI 3.1 document (src/admin/openapi.json), NUL-terminated,
@@ -80,6 +86,7 @@ json_t *admin_environment_json(const store_environment_t *x);
 json_t *admin_app_json(const store_app_t *x);
 json_t *admin_key_json(const store_api_key_t *k, int64_t now);
 json_t *admin_audit_json(const store_audit_t *ev);
+json_t *admin_entity_json(const store_entity_t *x);
 
 /* "active" | "rotated" | "expired" | "revoked" for `k` at `now`. */
 const char *admin_key_status(const store_api_key_t *k, int64_t now);

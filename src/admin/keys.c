@@ -42,7 +42,13 @@ static bool scope_name_ok(const char *s, size_t len) {
 static int read_scopes(const json_t *body, bool required, char out[STORE_SCOPES_MAX], cerr_t *e) {
   json_t *arr = NULL;
   if (jbody_array(body, "scopes", required, ADMIN_SCOPES_MAX_ITEMS, &arr, e) != 0) return -1;
-  if (!arr) return 0;
+  if (!arr) {
+    if (!required) return 0;
+    /* jbody_array already refuses a missing required member; say so here
+     * too, so no caller can take 0 to mean "out was written". */
+    cerr_set(e, 400, CERR_MISSING_FIELD, "scopes", "field 'scopes' is required");
+    return -1;
+  }
   char buf[STORE_SCOPES_MAX];
   size_t used = 0;
   buf[0] = '\0';
@@ -143,7 +149,10 @@ static void changed(app_t *a, const store_api_key_t *k) {
 static int load_key(http_req_t *r, app_t *a, store_api_key_t *k, cerr_t *e) {
   char id[RAND_ID_MAX];
   int rc = admin_path_id(r, id) ? store_api_key_get(a->store, id, k) : CUSTOS_ENOTFOUND;
-  if (rc != 0) return admin_store_error(rc, "key", NULL, e);
+  if (rc != 0) {
+    admin_store_error(rc, "key", NULL, e);
+    return -1;
+  }
   return 0;
 }
 
@@ -287,7 +296,7 @@ void admin_keys_patch(http_req_t *r, void *ctx) {
   cerr_t e;
   json_t *body = NULL;
   store_api_key_t k;
-  char scopes[STORE_SCOPES_MAX];
+  char scopes[STORE_SCOPES_MAX] = "";
   if (load_key(r, a, &k, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, false, &e);
   if (!body || read_scopes(body, true, scopes, &e) < 0) goto fail;
@@ -355,7 +364,7 @@ void admin_keys_rotate(http_req_t *r, void *ctx) {
     snprintf(old.replaced_by, sizeof old.replaced_by, "%s", nk.id);
   }
   json_t *detail = json_pack("{s:s,s:I,s:I}", "new_key_id", nk.id, "grace_seconds", (json_int_t)grace,
-                             "grace_until", (json_int_t)(now + grace));
+                             "grace_until", (json_int_t)now + (json_int_t)grace);
   admin_audit(a, r, actor, "key.rotate", old.id, detail);
   json_decref(detail);
   out = json_pack("{s:o,s:o}", "key", key_with_secret(&nk, text, now), "previous", admin_key_json(&old, now));

@@ -67,13 +67,21 @@ static void changed(app_t *a, const store_user_token_t *t) {
 static int load_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e) {
   char id[RAND_ID_MAX];
   int rc = admin_path_id(r, id) ? store_app_get(a->store, id, app) : CUSTOS_ENOTFOUND;
-  return rc ? admin_store_error(rc, "app", NULL, e) : 0;
+  if (rc != 0) {
+    admin_store_error(rc, "app", NULL, e);
+    return -1;
+  }
+  return 0;
 }
 
 static int load_token(http_req_t *r, app_t *a, store_user_token_t *t, cerr_t *e) {
   char id[RAND_ID_MAX];
   int rc = admin_path_id(r, id) ? store_user_token_get(a->store, id, t) : CUSTOS_ENOTFOUND;
-  return rc ? admin_store_error(rc, "user token", NULL, e) : 0;
+  if (rc != 0) {
+    admin_store_error(rc, "user token", NULL, e);
+    return -1;
+  }
+  return 0;
 }
 
 void admin_users_create(http_req_t *r, void *ctx) {
@@ -254,7 +262,7 @@ void admin_user_tokens_rotate(http_req_t *r, void *ctx) {
     snprintf(old.replaced_by, sizeof old.replaced_by, "%s", nt.id);
   }
   json_t *detail = json_pack("{s:s,s:I,s:I}", "new_token_id", nt.id, "grace_seconds", (json_int_t)grace,
-                             "grace_until", (json_int_t)(now + grace));
+                             "grace_until", (json_int_t)now + (json_int_t)grace);
   admin_audit(a, r, actor, "user_token.rotate", old.id, detail);
   json_decref(detail);
   out = json_pack("{s:o,s:o}", "token", token_with_secret(&nt, text, now), "previous", token_json(&old, now));

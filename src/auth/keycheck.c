@@ -337,7 +337,10 @@ keycheck_t *keycheck_new(store_t *s, const keycheck_opts_t *opts) {
                                o.negative_max ? o.negative_max : DEFAULT_NEGATIVE_MAX, kc->src->id_prefixes);
   if (!kc->cache) goto fail;
   if (reg_add(kc) != CUSTOS_OK) goto fail;
-  if (store_listen(s, kc->src->channel, on_notify, (void *)(uintptr_t)kc->serial) != CUSTOS_OK) {
+  /* The context is the registry serial, not a pointer: on_notify looks the
+   * checker up by it, so a freed checker is never dereferenced. */
+  void *serial = (void *)(uintptr_t)kc->serial; // NOLINT(performance-no-int-to-ptr): a serial, never dereferenced
+  if (store_listen(s, kc->src->channel, on_notify, serial) != CUSTOS_OK) {
     log_msg(LOG_ERROR, "keycheck: cannot listen on %s", kc->src->channel);
     goto fail;
   }

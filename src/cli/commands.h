@@ -49,6 +49,10 @@ int cmd_account(int argc, char **argv);
 /* custos env create ACCOUNT_ID NAME | list ACCOUNT_ID (src/cli/cmd_env.c). */
 int cmd_env(int argc, char **argv);
 
+/* custos entity create ACCOUNT_ID NAME [--id ID] | list ACCOUNT_ID | get ID
+ * (src/cli/cmd_entity.c). */
+int cmd_entity(int argc, char **argv);
+
 /* custos app create --account ID --name NAME [--profile P] | list [--account ID]
  * | show ID (src/cli/cmd_app.c). */
 int cmd_app(int argc, char **argv);

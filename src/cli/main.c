@@ -18,6 +18,7 @@ static const struct {
     {"admin", cmd_admin, "init: create the first admin token (printed once)"},
     {"account", cmd_account, "create NAME | list | show ID: accounts (admin API)"},
     {"env", cmd_env, "create ACCOUNT_ID NAME | list ACCOUNT_ID: environments (admin API)"},
+    {"entity", cmd_entity, "create ACCOUNT_ID NAME [--id ID] | list ACCOUNT_ID | get ID: Open Ledger entities (admin API)"},
     {"app", cmd_app, "create | list | show: apps (admin API)"},
     {"key", cmd_key, "create | list | show | rotate | revoke | scopes: API keys (admin API)"},
     {"audit", cmd_audit, "list [filters]: the audit trail (admin API)"},

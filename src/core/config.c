@@ -90,6 +90,17 @@ const cfgkey_t config_keys[] = {
      "(1 + kycLevel) * (1 + methods)."},
     {"assetpay.risk.top_boost", NULL, NULL, K_INT, F(ap_risk_top_boost), 1, 100, NULL,
      "Extra wager-ceiling multiplier at KYC 3 with both payment methods. 1..100."},
+    {"openledger.issuer", NULL, NULL, K_PATH, F(ol_issuer), 0, 0, NULL,
+     "\"iss\" of Open Ledger tokens (docs/profiles/openledger.md); checked on\n"
+     "every protected request. 1..255 characters."},
+    {"openledger.audience", NULL, NULL, K_PATH, F(ol_audience), 0, 0, NULL,
+     "\"aud\" of Open Ledger tokens; checked on every protected request.\n"
+     "1..255 characters."},
+    {"openledger.max_token_lifetime", NULL, NULL, K_SECONDS, F(ol_max_lifetime_s), 60, 2147483647,
+     NULL,
+     "Longest lifetime of an Open Ledger token, for accounts without their own\n"
+     "maximum (admin API: token_max_lifetime). Requested lifetimes are clamped\n"
+     "to it. 1m..68y."},
     {"log.level", NULL, "log-level", K_ENUM, F(log_level), 0, 0, levels,
      "debug | info | warn | error."},
     {"log.access", NULL, NULL, K_BOOL, F(access_log), 0, 0, NULL,
@@ -287,6 +298,9 @@ void config_defaults(config_t *c) {
   snprintf(c->master_key_file, sizeof c->master_key_file, "./var/master.key");
   snprintf(c->signing_algs, sizeof c->signing_algs, "RS256");
   c->signing_retired_keep_s = 7 * 24 * 3600;
+  snprintf(c->ol_issuer, sizeof c->ol_issuer, "custos");
+  snprintf(c->ol_audience, sizeof c->ol_audience, "openledger");
+  c->ol_max_lifetime_s = 3600;
   snprintf(c->log_level, sizeof c->log_level, "info");
   c->access_log = true;
 }
@@ -536,7 +550,7 @@ int config_apply_env(config_t *c, char **envp, config_problems_t *p) {
    * otherwise be silently ignored. */
   static const char *const prefixes[] = {"CUSTOS_SERVER_", "CUSTOS_STORE_", "CUSTOS_LOG_",
                                          "CUSTOS_SECRETS_", "CUSTOS_KEYS_", "CUSTOS_SIGNING_",
-                                         "CUSTOS_POLICY_", "CUSTOS_ASSETPAY_"};
+                                         "CUSTOS_POLICY_", "CUSTOS_ASSETPAY_", "CUSTOS_OPENLEDGER_"};
   for (char **e = envp; e && *e; e++) {
     const char *eq = strchr(*e, '=');
     if (!eq)
@@ -695,6 +709,10 @@ int config_validate(const config_t *c, config_problems_t *p) {
                        "signing.algs must be 1 to 9 comma-separated names from RS256, RS384, "
                        "RS512, PS256, PS384, PS512, ES256, ES384, EdDSA (got \"%.48s\")",
                        c->signing_algs);
+  if (!c->ol_issuer[0])
+    config_problem_add(p, 0, "config", "openledger.issuer must not be empty");
+  if (!c->ol_audience[0])
+    config_problem_add(p, 0, "config", "openledger.audience must not be empty");
   return problems_total(p) == before ? CUSTOS_OK : CUSTOS_EINVAL;
 }
 

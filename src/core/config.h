@@ -64,6 +64,9 @@ typedef struct config {
   int ap_risk_wager_percent;  /* assetpay.risk.wager_percent, default 10, 0..100 */
   int ap_risk_wager_ceiling;  /* assetpay.risk.wager_ceiling, USD, default 1000, 0..1000000000 */
   int ap_risk_top_boost;      /* assetpay.risk.top_boost, default 2, 1..100 */
+  char ol_issuer[256];        /* openledger.issuer, default "custos": "iss" of Open Ledger tokens */
+  char ol_audience[256];      /* openledger.audience, default "openledger": their "aud" */
+  int ol_max_lifetime_s;      /* openledger.max_token_lifetime, default 3600 s, 60..INT_MAX: cap for accounts without their own */
   char log_level[8];          /* log.level: debug|info|warn|error, default "info" */
   bool access_log;            /* log.access, default true */
 } config_t;

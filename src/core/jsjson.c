@@ -42,7 +42,7 @@ static void shortest(double x, char digits[24], int *k_out, int *n_out) {
     const char *q = s;
     for (; *q && *q != 'e'; q++)
       if (*q >= '0' && *q <= '9') m = m * 10 + (uint64_t)(*q - '0');
-    int e10 = atoi(q + 1);       /* exponent of the first digit */
+    int e10 = (int)strtol(q + 1, NULL, 10); /* exponent of the first digit ("e±XX" from %e) */
     int e = e10 - (p - 1);       /* exponent of the last digit */
     uint64_t cand[3] = {m, 0, 0};
     int nc = 1;

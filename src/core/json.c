@@ -67,7 +67,7 @@ static bool duplicate_key_name(const char *body, size_t len, const json_error_t 
   if (body[q] != '"' || q == end - 1) return false;
   json_error_t ignored;
   json_t *s = json_loadb(body + q, end - q, JSON_DECODE_ANY, &ignored);
-  bool ok = s && json_is_string(s);
+  bool ok = json_is_string(s); /* NULL-safe: the macro tests s first */
   if (ok) snprintf(out, outlen, "%s", json_string_value(s));
   json_decref(s);
   return ok;

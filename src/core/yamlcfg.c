@@ -77,6 +77,12 @@ static void check_anchor_tag(parse_t *ps, int line, const yaml_char_t *anchor,
  * key is not a scalar. A scalar used as a key is consumed here. */
 static int attach(parse_t *ps, ynode_t *n) {
   if (ps->depth == 0) {
+    /* libyaml gives one root per document and a second document is refused
+     * before its root; refuse rather than drop the first all the same. */
+    if (ps->root) {
+      problem(ps, n->line, "more than one top-level value");
+      return CUSTOS_EINVAL;
+    }
     ps->root = n;
     return CUSTOS_OK;
   }
@@ -196,7 +202,10 @@ static int on_open(parse_t *ps, const yaml_event_t *ev, ynode_kind_t kind) {
 }
 
 static void on_close(parse_t *ps) {
-  /* libyaml guarantees balanced events, so depth > 0 here. */
+  /* libyaml guarantees balanced events, so depth > 0 here; never step
+   * below the first frame all the same. */
+  if (ps->depth == 0)
+    return;
   frame_t *f = &ps->stack[--ps->depth];
   free(f->key);
   f->key = NULL;

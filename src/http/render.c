@@ -115,6 +115,28 @@ int render_assetpay(const cerr_t *e, const char *request_id, buf_t *out) {
   return rc;
 }
 
+/* custos's generic codes in Open Ledger's upper-case style. */
+static const struct {
+  const char *from, *to;
+} OL_CODES[] = {
+    {CERR_BAD_REQUEST, "VALIDATION_ERROR"},       {CERR_INVALID_JSON, "VALIDATION_ERROR"},
+    {CERR_MISSING_FIELD, "VALIDATION_ERROR"},     {CERR_INVALID_FIELD, "VALIDATION_ERROR"},
+    {CERR_BODY_TOO_LARGE, "PAYLOAD_TOO_LARGE"},   {CERR_HEADERS_TOO_LARGE, "HEADERS_TOO_LARGE"},
+    {CERR_NOT_FOUND, "NOT_FOUND"},                {CERR_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"},
+    {CERR_UNAUTHORIZED, "AUTHENTICATION_ERROR"},  {CERR_FORBIDDEN, "AUTHORIZATION_ERROR"},
+    {CERR_CONFLICT, "CONFLICT"},                  {CERR_RATE_LIMITED, "RATE_LIMITED"},
+    {CERR_UNAVAILABLE, "SERVICE_UNAVAILABLE"},    {CERR_INTERNAL, "INTERNAL_ERROR"},
+};
+
+int render_openledger(const cerr_t *e, const char *request_id, buf_t *out) {
+  cerr_t m = *e;
+  const char *code = e->code && *e->code ? e->code : CERR_INTERNAL;
+  m.code = code;
+  for (size_t i = 0; i < sizeof OL_CODES / sizeof OL_CODES[0]; i++)
+    if (strcmp(OL_CODES[i].from, code) == 0) m.code = OL_CODES[i].to;
+  return render_code_message(&m, request_id, out);
+}
+
 /* One row per profile; profiles add theirs here. */
 static const struct {
   const char *profile;
@@ -123,6 +145,7 @@ static const struct {
     {"custos", render_custos},
     {"thelayer", render_code_message},
     {"assetpay", render_assetpay},
+    {"openledger", render_openledger},
 };
 
 render_fn render_for_profile(const char *profile) {

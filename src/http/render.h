@@ -52,6 +52,18 @@ int render_code_message(const cerr_t *e, const char *request_id, buf_t *out)
     __attribute__((warn_unused_result));
 
 /*
+ * Open Ledger's shape (docs/profiles/openledger.md), as the seed prints it:
+ *   {"error":{"code":"AUTHENTICATION_ERROR","message":"Invalid authentication token"}}
+ * Codes the profile sets pass through; custos's generic lower-case codes
+ * (errors raised before the profile runs: invalid_json, body_too_large,
+ * not_found, …) become upper-case ones in the seed's style
+ * (VALIDATION_ERROR, PAYLOAD_TOO_LARGE, NOT_FOUND, …). Same guarantees as
+ * render_custos.
+ */
+int render_openledger(const cerr_t *e, const char *request_id, buf_t *out)
+    __attribute__((warn_unused_result));
+
+/*
  * Returns the renderer for profile name `profile` ("custos", later
  * "openledger", "assetpay", …); NULL or an unknown name gives
  * render_custos. Never returns NULL; the function it points to is static.

@@ -165,6 +165,14 @@ void http_reply_error(http_req_t *r, const cerr_t *e) {
 
 static void reply_simple_error(http_req_t *r, int status, const char *code, const char *msg) {
   cerr_t e;
+  /* Refused before dispatch (a body too large): still answer in the shape
+   * of the route the request was for, so an Open Ledger client gets its
+   * own envelope. Only the route is looked up, never its handler run. */
+  if (!r->route && r->srv && r->path && r->method) {
+    const route_t *rt = NULL;
+    char allow[ROUTER_ALLOW_MAX];
+    if (router_match(r->srv->router, r->method, r->path, &rt, NULL, allow) == ROUTE_FOUND) r->route = rt;
+  }
   cerr_set(&e, status, code, NULL, "%s", msg);
   http_reply_error(r, &e);
 }

@@ -383,6 +383,9 @@ value: /* s[i] starts a value (i < n) */
   }
 
 after: /* a value ended just before s[i] */
+  /* depth >= 1: the scan starts by opening a container and stops at close:
+   * when the last one ends. Stated for the analyzer and the reader. */
+  if (depth == 0) goto fail_inval;
   i = skip_ws(s, n, i);
   if (i >= n) goto fail_inval;
   if (s[i] == ',') {

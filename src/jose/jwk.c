@@ -231,7 +231,7 @@ static int parse_ec(const json_t *obj, jose_jwk_t *k) {
     goto out;
   /* RFC 7518 §6.2.1.2-3, §6.2.2.1: each is exactly the coordinate size. */
   rc = CUSTOS_EINVAL;
-  if (xl != cl || yl != cl || (d && dl != cl)) goto out;
+  if (!x || !y || xl != cl || yl != cl || (d && dl != cl)) goto out;
   k->priv = d != NULL;
   pub[0] = 0x04; /* SEC 1 uncompressed point */
   memcpy(pub + 1, x, cl);
@@ -613,7 +613,7 @@ int jose_jwk_thumbprint(const jose_jwk_t *k, char out[JOSE_THUMBPRINT_LEN + 1]) 
     text[at++] = '"';
     memcpy(text + at, m[i].name, nl);
     at += nl;
-    memcpy(text + at, "\":\"", 3);
+    memcpy(text + at, "\":\"", 3); // NOLINT(bugprone-not-null-terminated-result): text is hashed by length (at), never used as a C string
     at += 3;
     memcpy(text + at, m[i].val, vl);
     at += vl;

@@ -38,9 +38,10 @@ static bool skippable(const json_t *jwk, int rc) {
      * any key material; decide here from the members themselves. */
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
     if (!kty) return false;
-    if (strcmp(kty, "RSA") && strcmp(kty, "EC") && strcmp(kty, "OKP") && strcmp(kty, "oct"))
+    if (strcmp(kty, "RSA") != 0 && strcmp(kty, "EC") != 0 && strcmp(kty, "OKP") != 0 &&
+        strcmp(kty, "oct") != 0)
       return true;
-    if (!strcmp(kty, "EC") || !strcmp(kty, "OKP")) {
+    if (strcmp(kty, "EC") == 0 || strcmp(kty, "OKP") == 0) {
       const char *crv = json_string_value(json_object_get(jwk, "crv"));
       return crv && jose_crv_from_name(crv, strlen(crv)) == JOSE_CRV_NONE;
     }
@@ -84,7 +85,6 @@ int jose_jwks_from_json(const json_t *obj, jose_jwks_t **out, size_t *skipped) {
       if (rc) goto fail;
     } else if (rc != CUSTOS_ENOMEM && skippable(v, rc)) {
       nskip++;
-      rc = CUSTOS_OK;
     } else {
       goto fail;
     }

@@ -36,6 +36,7 @@ typedef struct keyset {
   char *jwks;                              /* public JWKS text, NUL-terminated */
   size_t jwks_len;                         /* bytes */
   char etag[SIGNER_ETAG_MAX];              /* quoted strong ETag of jwks */
+  jose_jwks_t *pub;                        /* the published keys, public halves, for signer_verify */
 } keyset_t;
 
 struct signer {
@@ -79,6 +80,7 @@ static void context_for(const char *kid, char out[CONTEXT_MAX]) {
 static void keyset_unref(keyset_t *ks) {
   if (!ks || atomic_fetch_sub_explicit(&ks->refs, 1, memory_order_acq_rel) != 1) return;
   for (size_t i = 0; i < ks->n; i++) jose_jwk_free(ks->e[i].jwk);
+  jose_jwks_free(ks->pub);
   free(ks->jwks);
   free(ks);
 }
@@ -155,7 +157,10 @@ static int build_jwks(keyset_t *ks) {
   size_t n = b64url_encode(md, 16, ks->etag + 1);
   ks->etag[1 + n] = '"';
   ks->etag[2 + n] = '\0';
-  rc = CUSTOS_OK;
+  /* Verification uses exactly what is published: the public halves of the
+   * same snapshot, so a token verifies here iff it verifies against the
+   * JWKS a client fetched at the same moment. */
+  rc = jose_jwks_parse(ks->jwks, ks->jwks_len, &ks->pub, NULL);
 out:
   json_decref(keys);
   json_decref(doc);
@@ -496,6 +501,16 @@ int signer_sign(signer_t *sg, jose_alg_t alg, const json_t *claims, const json_t
   keyset_t *ks = acquire(sg);
   const jose_jwk_t *k = (alg > JOSE_ALG_UNSET && alg < JOSE_ALG_COUNT_) ? ks->active[alg] : NULL;
   int rc = k ? jose_jwt_sign(k, alg, claims, extra_header, token) : CUSTOS_EKEY;
+  keyset_unref(ks);
+  return rc;
+}
+
+int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy_t *policy,
+                  json_t **claims, json_t **header) {
+  if (!sg || !token) return CUSTOS_EINVAL;
+  maybe_refresh(sg);
+  keyset_t *ks = acquire(sg);
+  int rc = ks->pub ? jose_jwt_verify(token, len, ks->pub, policy, claims, header, NULL) : CUSTOS_EKEY;
   keyset_unref(ks);
   return rc;
 }

@@ -40,6 +40,7 @@
 #include "core/masterkey.h"
 #include "jose/alg.h"
 #include "jose/jwk.h"
+#include "jose/jwt.h"
 #include "store/store.h"
 
 #define SIGNER_DEFAULT_RETIRED_KEEP (7 * 24 * 3600) /* seconds a retired key stays published */
@@ -101,6 +102,16 @@ void signer_free(signer_t *sg);
  */
 int signer_sign(signer_t *sg, jose_alg_t alg, const json_t *claims, const json_t *extra_header,
                 char **token) __attribute__((warn_unused_result));
+
+/*
+ * Verifies `token` (`len` bytes) with jose_jwt_verify against the public
+ * halves of every key the JWKS publishes now (next, active, recently
+ * retired), under `policy` (which should name its algs). Returns
+ * jose_jwt_verify's codes; on CUSTOS_OK *claims / *header (each may be
+ * NULL) get new references. Nothing is written on failure. Thread-safe.
+ */
+int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy_t *policy,
+                  json_t **claims, json_t **header) __attribute__((warn_unused_result));
 
 /*
  * Appends the public JWKS, {"keys":[…]} with every next, active and

@@ -25,9 +25,8 @@ int jwks_url_check(const char *url, bool allow_http) {
       curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
       curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
     goto out;
-  if (strcasecmp(scheme, "https") == 0)
-    rc = CUSTOS_OK;
-  else if (strcasecmp(scheme, "http") == 0 && (allow_http || is_loopback(host)))
+  if (strcasecmp(scheme, "https") == 0 ||
+      (strcasecmp(scheme, "http") == 0 && (allow_http || is_loopback(host))))
     rc = CUSTOS_OK;
 out:
   curl_free(scheme);

@@ -127,7 +127,7 @@ static void drop(shard_t *s, uint32_t i) {
   uint32_t *link = NULL;
   if (!e->claims) return;
   uint32_t j = find(s, e->key, &link);
-  if (j == i) *link = e->next;
+  if (j != NIL && j == i) *link = e->next; /* find set link: it found the entry */
   custos_claims_free(e->claims);
   e->claims = NULL;
   e->next = NIL;

@@ -220,7 +220,9 @@ ap_merchants_t *ap_merchants_new(store_t *s, const unsigned char master_key[MAST
     g_reg[g_reg_n++].m = m;
   }
   pthread_mutex_unlock(&g_reg_mu);
-  if (full || store_listen(s, AP_MERCHANT_CHANNEL, on_notify, (void *)(uintptr_t)m->serial) != CUSTOS_OK) {
+  /* The context is the registry serial, not a pointer (see on_notify). */
+  void *serial = (void *)(uintptr_t)m->serial; // NOLINT(performance-no-int-to-ptr): a serial, never dereferenced
+  if (full || store_listen(s, AP_MERCHANT_CHANNEL, on_notify, serial) != CUSTOS_OK) {
     log_msg(LOG_ERROR, "assetpay: cannot listen on %s", AP_MERCHANT_CHANNEL);
     ap_merchants_free(m);
     return NULL;

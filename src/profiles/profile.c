@@ -10,10 +10,12 @@
 
 extern const profile_t profile_thelayer;
 extern const profile_t profile_assetpay;
+extern const profile_t profile_openledger;
 
 static const profile_t *const PROFILES[] = {
     &profile_thelayer,
     &profile_assetpay,
+    &profile_openledger,
     NULL,
 };
 

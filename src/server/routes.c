@@ -45,6 +45,11 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/rotate", admin_user_tokens_rotate, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/revoke", admin_user_tokens_revoke, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/audit", admin_audit_list, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/accounts/{id}/entities", admin_entities_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/accounts/{id}/entities", admin_entities_list, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/entities/{id}", admin_entities_get, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/accounts/{id}/token-lifetime", admin_token_lifetime_get, a, NULL);
+  rc |= router_add(r, HTTP_PUT, "/admin/v1/accounts/{id}/token-lifetime", admin_token_lifetime_put, a, NULL);
 
   /* Each profile's own endpoints (token issuing …), in its error shape. */
   rc |= profile_register_all(a);

@@ -146,6 +146,13 @@ typedef struct store_ops {
   int (*user_token_rotate)(void *impl, const char *old_id, int64_t grace_until,
                            store_api_key_t *nk);
   int (*user_token_record_usage)(void *impl, const store_key_usage_t *u, int n);
+  int (*entity_create)(void *impl, const store_entity_t *e);
+  int (*entity_get)(void *impl, const char *id, store_entity_t *out);
+  int (*entity_list)(void *impl, const char *account_id, const char *after_id, int limit,
+                     store_entity_t *out, int *n_out);
+  int (*account_token_lifetime)(void *impl, const char *account_id, int64_t *out);
+  /* CUSTOS_ENOTFOUND when no account matched. */
+  int (*account_set_token_lifetime)(void *impl, const char *account_id, int64_t seconds);
 
   /* Validated channel/payload. */
   int (*notify)(void *impl, const char *channel, const char *payload);

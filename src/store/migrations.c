@@ -247,12 +247,36 @@ static const char V4_PG[] = V4_USERS("COLLATE \"C\"");
 static const char V5_SQLITE[] = V5_TABLES("");
 static const char V5_PG[] = V5_TABLES("COLLATE \"C\"");
 
+/*
+ * Version 6: Open Ledger entities and per-account token lifetimes
+ * (docs/profiles/openledger.md).
+ *  - entity.id is "ent_<22 base62>" or an operator-chosen external id
+ *    ([A-Za-z0-9_.:-]{1,64}), unique across the store; its name is unique
+ *    within the owning account (the developer).
+ *  - account.token_max_lifetime caps the lifetime of tokens minted for the
+ *    account, in seconds; 0 = the configured default
+ *    (openledger.max_token_lifetime).
+ */
+#define V6_ENTITY(ID)                                                                   \
+  "CREATE TABLE entity ("                                                               \
+  " id TEXT " ID " PRIMARY KEY,"                                                        \
+  " account_id TEXT " ID " NOT NULL REFERENCES account(id),"                            \
+  " name TEXT NOT NULL,"                                                                \
+  " created_at BIGINT NOT NULL,"                                                        \
+  " UNIQUE (account_id, name));"                                                        \
+  "CREATE INDEX entity_account ON entity(account_id, id);"                              \
+  "ALTER TABLE account ADD COLUMN token_max_lifetime BIGINT NOT NULL DEFAULT 0;"
+
+static const char V6_SQLITE[] = V6_ENTITY("");
+static const char V6_PG[] = V6_ENTITY("COLLATE \"C\"");
+
 static const migration_t MIGRATIONS[] = {
     {NULL, V1_SQLITE, V1_PG},
     {NULL, V2_SQLITE, V2_PG},
     {NULL, V3_SQLITE, V3_PG},
     {NULL, V4_SQLITE, V4_PG},
     {NULL, V5_SQLITE, V5_PG},
+    {NULL, V6_SQLITE, V6_PG},
 };
 
 int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }

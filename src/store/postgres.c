@@ -88,6 +88,11 @@ enum {
   PS_MERCHANT_SET_SECRET,
   PS_CLIENT_UPSERT,
   PS_CLIENT_GET,
+  PS_ENTITY_INSERT,
+  PS_ENTITY_GET,
+  PS_ENTITY_LIST,
+  PS_ACCOUNT_TTL_GET,
+  PS_ACCOUNT_TTL_SET,
   PS_COUNT
 };
 
@@ -281,6 +286,17 @@ static const query_t Q[PS_COUNT] = {
     [PS_CLIENT_GET] = {"SELECT " CLIENT_COLS " FROM assetpay_client"
                        " WHERE app_id = $1 AND steam_id = $2",
                        2, true},
+    [PS_ENTITY_INSERT] = {"INSERT INTO entity (id, account_id, name, created_at)"
+                          " VALUES ($1, $2, $3, $4)",
+                          4, false},
+    [PS_ENTITY_GET] = {"SELECT id, account_id, name, created_at FROM entity WHERE id = $1", 1,
+                       true},
+    [PS_ENTITY_LIST] = {"SELECT id, account_id, name, created_at FROM entity"
+                        " WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                        3, true},
+    [PS_ACCOUNT_TTL_GET] = {"SELECT token_max_lifetime FROM account WHERE id = $1", 1, true},
+    [PS_ACCOUNT_TTL_SET] = {"UPDATE account SET token_max_lifetime = $2::bigint WHERE id = $1", 2,
+                            false},
 };
 
 _Static_assert(PS_COUNT <= 64, "prepared-statement bitmap is 64 bits");
@@ -1369,6 +1385,58 @@ out:
   return rc;
 }
 
+/* --- entities ------------------------------------------------------------ */
+
+static int fn_entity(const PGresult *r, int i, void *o) {
+  store_entity_t *e = o;
+  memset(e, 0, sizeof *e);
+  if (store__copy(e->id, sizeof e->id, PQgetvalue(r, i, 0)) ||
+      store__copy(e->account_id, sizeof e->account_id, PQgetvalue(r, i, 1)) ||
+      store__copy(e->name, sizeof e->name, PQgetvalue(r, i, 2)))
+    return CUSTOS_ESTORE;
+  return get_i64(r, i, 3, &e->created_at);
+}
+
+static int pg_entity_create(void *impl, const store_entity_t *e) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  char at[24];
+  int rc;
+  if ((rc = checkout(g, &pc))) return rc;
+  snprintf(at, sizeof at, "%lld", (long long)e->created_at);
+  const char *const params[] = {e->id, e->account_id, e->name, at};
+  rc = exec_write(g, pc, PS_ENTITY_INSERT, params);
+  checkin(g, pc);
+  return rc;
+}
+
+static int pg_entity_get(void *impl, const char *id, store_entity_t *out) {
+  const char *const params[] = {id};
+  return pg_select(impl, PS_ENTITY_GET, params, fn_entity, NULL, out, sizeof *out, 1, true, NULL);
+}
+
+static int pg_entity_list(void *impl, const char *account_id, const char *after, int limit,
+                          store_entity_t *out, int *n) {
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit);
+  const char *const params[] = {account_id, after, lim};
+  return pg_select(impl, PS_ENTITY_LIST, params, fn_entity, NULL, out, sizeof *out, limit, false,
+                   n);
+}
+
+static int pg_account_token_lifetime(void *impl, const char *account_id, int64_t *out) {
+  const char *const params[] = {account_id};
+  return pg_select(impl, PS_ACCOUNT_TTL_GET, params, fn_count, NULL, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int pg_account_set_token_lifetime(void *impl, const char *account_id, int64_t seconds) {
+  char v[24];
+  snprintf(v, sizeof v, "%lld", (long long)seconds);
+  const char *const params[] = {account_id, v};
+  return update_one(impl, PS_ACCOUNT_TTL_SET, params);
+}
+
 static int pg_signing_key_generation(void *impl, int64_t *gen_out) {
   return pg_select(impl, PS_SK_GENERATION, NULL, fn_count, NULL, gen_out, sizeof *gen_out, 1,
                    true, NULL);
@@ -1513,6 +1581,11 @@ const store_ops_t store__pg_ops = {
     .merchant_set_secret = pg_merchant_set_secret,
     .ap_client_upsert = pg_ap_client_upsert,
     .ap_client_get = pg_ap_client_get,
+    .entity_create = pg_entity_create,
+    .entity_get = pg_entity_get,
+    .entity_list = pg_entity_list,
+    .account_token_lifetime = pg_account_token_lifetime,
+    .account_set_token_lifetime = pg_account_set_token_lifetime,
     .notify = pg_notify,
     .listen = pg__listen,
 };

@@ -88,6 +88,11 @@ enum {
   ST_MERCHANT_SET_SECRET,
   ST_CLIENT_UPSERT,
   ST_CLIENT_GET,
+  ST_ENTITY_INSERT,
+  ST_ENTITY_GET,
+  ST_ENTITY_LIST,
+  ST_ACCOUNT_TTL_GET,
+  ST_ACCOUNT_TTL_SET,
   ST_COUNT
 };
 
@@ -228,6 +233,13 @@ static const char *const SQL[ST_COUNT] = {
         " risk_tier = excluded.risk_tier, updated_at = excluded.updated_at,"
         " auth_count = assetpay_client.auth_count + 1",
     [ST_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM assetpay_client WHERE app_id = ?1 AND steam_id = ?2",
+    [ST_ENTITY_INSERT] = "INSERT INTO entity (id, account_id, name, created_at)"
+                         " VALUES (?1, ?2, ?3, ?4)",
+    [ST_ENTITY_GET] = "SELECT id, account_id, name, created_at FROM entity WHERE id = ?1",
+    [ST_ENTITY_LIST] = "SELECT id, account_id, name, created_at FROM entity"
+                       " WHERE account_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_ACCOUNT_TTL_GET] = "SELECT token_max_lifetime FROM account WHERE id = ?1",
+    [ST_ACCOUNT_TTL_SET] = "UPDATE account SET token_max_lifetime = ?2 WHERE id = ?1",
 };
 
 typedef struct conn {
@@ -1415,6 +1427,61 @@ out:
   return rc;
 }
 
+/* --- entities ------------------------------------------------------------ */
+
+static int fn_entity(sqlite3_stmt *st, void *o) {
+  store_entity_t *e = o;
+  memset(e, 0, sizeof *e);
+  if (store__copy(e->id, sizeof e->id, col_text(st, 0)) ||
+      store__copy(e->account_id, sizeof e->account_id, col_text(st, 1)) ||
+      store__copy(e->name, sizeof e->name, col_text(st, 2)))
+    return CUSTOS_ESTORE;
+  e->created_at = sqlite3_column_int64(st, 3);
+  return CUSTOS_OK;
+}
+
+static int sq_entity_create(void *impl, const store_entity_t *e) {
+  sq_t *q = impl;
+  conn_t *c;
+  sqlite3_stmt *st;
+  int rc;
+  if ((rc = writer_get(q, &c))) return rc;
+  if (!(st = stmt(c, ST_ENTITY_INSERT))) {
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  if (bind_text(st, 1, e->id) || bind_text(st, 2, e->account_id) || bind_text(st, 3, e->name) ||
+      sqlite3_bind_int64(st, 4, e->created_at) != SQLITE_OK) {
+    stmt_done(st);
+    rc = CUSTOS_ESTORE;
+    goto out;
+  }
+  rc = insert(c, st, "insert entity");
+out:
+  writer_put(q);
+  return rc;
+}
+
+static int sq_entity_get(void *impl, const char *id, store_entity_t *out) {
+  return sq_select(impl, ST_ENTITY_GET, id, NULL, false, 0, fn_entity, out, sizeof *out, 1, true,
+                   NULL);
+}
+
+static int sq_entity_list(void *impl, const char *account_id, const char *after, int limit,
+                          store_entity_t *out, int *n) {
+  return sq_select(impl, ST_ENTITY_LIST, account_id, after, false, 0, fn_entity, out,
+                   sizeof *out, limit, false, n);
+}
+
+static int sq_account_token_lifetime(void *impl, const char *account_id, int64_t *out) {
+  return sq_select(impl, ST_ACCOUNT_TTL_GET, account_id, NULL, false, 0, fn_count, out,
+                   sizeof *out, 1, true, NULL);
+}
+
+static int sq_account_set_token_lifetime(void *impl, const char *account_id, int64_t seconds) {
+  return update_one(impl, ST_ACCOUNT_TTL_SET, account_id, NULL, seconds);
+}
+
 static int sq_signing_key_generation(void *impl, int64_t *gen_out) {
   return sq_select(impl, ST_SK_GENERATION, NULL, NULL, false, 0, fn_count, gen_out,
                    sizeof *gen_out, 1, true, NULL);
@@ -1629,6 +1696,11 @@ const store_ops_t store__sqlite_ops = {
     .merchant_set_secret = sq_merchant_set_secret,
     .ap_client_upsert = sq_ap_client_upsert,
     .ap_client_get = sq_ap_client_get,
+    .entity_create = sq_entity_create,
+    .entity_get = sq_entity_get,
+    .entity_list = sq_entity_list,
+    .account_token_lifetime = sq_account_token_lifetime,
+    .account_set_token_lifetime = sq_account_set_token_lifetime,
     .notify = sq_notify,
     .listen = sq_listen,
 };

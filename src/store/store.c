@@ -451,6 +451,78 @@ int store_environment_list(store_t *s, const char *account_id, const char *after
   return rc;
 }
 
+/* --- entities ------------------------------------------------------------ */
+
+bool store_entity_id_valid(const char *id) {
+  if (!id) return false;
+  size_t n = strnlen(id, STORE_ENTITY_ID_LEN_MAX + 1);
+  if (n < 1 || n > STORE_ENTITY_ID_LEN_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = id[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '.' || c == ':' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+int store_entity_create(store_t *s, const char *account_id, const char *id, const char *name,
+                        store_entity_t *out) {
+  store_entity_t e;
+  int rc;
+  if (!account_id || !name_valid(name) || !out) return CUSTOS_EINVAL;
+  if (id && !store_entity_id_valid(id)) return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) return CUSTOS_ENOTFOUND;
+  memset(&e, 0, sizeof e);
+  if (id) memcpy(e.id, id, strlen(id) + 1);
+  else if ((rc = rand_id(e.id, "ent"))) return rc;
+  memcpy(e.account_id, account_id, strlen(account_id) + 1);
+  memcpy(e.name, name, strlen(name) + 1);
+  e.created_at = (int64_t)time(NULL);
+  rc = counted(s, s->ops->entity_create(s->impl, &e));
+  if (rc == CUSTOS_OK) *out = e;
+  return rc;
+}
+
+int store_entity_get(store_t *s, const char *id, store_entity_t *out) {
+  store_entity_t e;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!store_entity_id_valid(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->entity_get(s->impl, id, &e));
+  if (rc == CUSTOS_OK) *out = e;
+  return rc;
+}
+
+int store_entity_list(store_t *s, const char *account_id, const char *after_id, int limit,
+                      store_entity_t *out, int *n_out) {
+  int n = 0;
+  if (!account_id || !out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !store_entity_id_valid(after_id)) return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  int rc = counted(s, s->ops->entity_list(s->impl, account_id, after_id ? after_id : "", limit,
+                                          out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
+int store_account_token_lifetime(store_t *s, const char *account_id, int64_t *out) {
+  int64_t v = 0;
+  if (!account_id || !out) return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->account_token_lifetime(s->impl, account_id, &v));
+  if (rc == CUSTOS_OK) *out = v;
+  return rc;
+}
+
+int store_account_set_token_lifetime(store_t *s, const char *account_id, int64_t seconds) {
+  if (!account_id || seconds < 0 || seconds > STORE_TOKEN_LIFETIME_MAX) return CUSTOS_EINVAL;
+  if (!id_fits(account_id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->account_set_token_lifetime(s->impl, account_id, seconds));
+}
+
 /* --- apps ---------------------------------------------------------------- */
 
 int store_app_create(store_t *s, const char *account_id, const char *name,

@@ -511,6 +511,54 @@ int store_user_token_record_usage(store_t *s, const store_key_usage_t *u, int n)
  * level, kind = "user_token", name = "". As store_api_key_get_by_hash(). */
 int store_user_token_lookup(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
                             store_api_key_t *out) STORE_WARN;
+/* --- entities (Open Ledger) ------------------------------------------------
+ * An entity belongs to one account (the Open Ledger developer). Its id is
+ * unique across the store; its name unique within the account. Entities
+ * are never deleted. */
+
+#define STORE_ENTITY_ID_LEN_MAX 64   /* bytes of an entity id */
+#define STORE_ENTITY_ID_MAX 65       /* entity id buffer: 64 bytes + NUL */
+#define STORE_TOKEN_LIFETIME_MAX 3153600000LL /* 100 years, seconds */
+
+typedef struct store_entity {
+  char id[STORE_ENTITY_ID_MAX];  /* "ent_<22 base62>" or an external id [A-Za-z0-9_.:-]{1,64} */
+  char account_id[RAND_ID_MAX];  /* owning account (the developer) */
+  char name[STORE_NAME_MAX];     /* UTF-8, unique per account */
+  int64_t created_at;            /* unix seconds */
+} store_entity_t;
+
+/* True when `id` is a well-formed entity id: 1..STORE_ENTITY_ID_LEN_MAX
+ * bytes of [A-Za-z0-9_.:-]. */
+bool store_entity_id_valid(const char *id);
+
+/*
+ * Creates entity `name` in `account_id` with id `id` (NULL = a new
+ * "ent_…" id). CUSTOS_EEXISTS when the id exists or the account already
+ * has an entity with that name; CUSTOS_ENOTFOUND when the account does
+ * not exist; CUSTOS_EINVAL (bad id or name), CUSTOS_ESTORE,
+ * CUSTOS_ECRYPTO (id generation).
+ */
+int store_entity_create(store_t *s, const char *account_id, const char *id, const char *name,
+                        store_entity_t *out) STORE_WARN;
+
+/* Fills *out with entity `id`. CUSTOS_ENOTFOUND when absent or malformed,
+ * CUSTOS_ESTORE. */
+int store_entity_get(store_t *s, const char *id, store_entity_t *out) STORE_WARN;
+
+/* Entities of `account_id`, keyset-paginated by id as store_account_list()
+ * (`after_id` may be any well-formed entity id). An unknown account gives
+ * *n_out = 0. */
+int store_entity_list(store_t *s, const char *account_id, const char *after_id, int limit,
+                      store_entity_t *out, int *n_out) STORE_WARN;
+
+/* The account's maximum token lifetime in seconds into *out (0 = not set:
+ * the caller's configured default applies). CUSTOS_ENOTFOUND,
+ * CUSTOS_ESTORE. */
+int store_account_token_lifetime(store_t *s, const char *account_id, int64_t *out) STORE_WARN;
+
+/* Sets it: 0 (back to the default) or 1..STORE_TOKEN_LIFETIME_MAX seconds
+ * (else CUSTOS_EINVAL). CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+int store_account_set_token_lifetime(store_t *s, const char *account_id, int64_t seconds) STORE_WARN;
 
 /* --- change notifications (cache invalidation across nodes) ---------------- */
 

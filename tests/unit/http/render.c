@@ -94,8 +94,48 @@ static void test_render_for_profile(void **state) {
   assert_ptr_equal(render_for_profile(""), render_custos);
 }
 
+/* Open Ledger: the seed's four bodies byte for byte; generic codes mapped;
+ * never a field or a request id. */
+static const render_case_t OL_CASES[] = {
+    {"seed: bad token", 401, "AUTHENTICATION_ERROR", NULL, "Invalid authentication token", "req_1",
+     "{\"error\":{\"code\":\"AUTHENTICATION_ERROR\",\"message\":\"Invalid authentication token\"}}"},
+    {"seed: no header", 401, "AUTHENTICATION_ERROR", NULL, "Authorization header is required", NULL,
+     "{\"error\":{\"code\":\"AUTHENTICATION_ERROR\",\"message\":\"Authorization header is required\"}}"},
+    {"seed: bad key", 401, "INVALID_API_KEY", "apiKey", "API key is invalid or expired", "req_2",
+     "{\"error\":{\"code\":\"INVALID_API_KEY\",\"message\":\"API key is invalid or expired\"}}"},
+    {"seed: entity on developer route", 403, "AUTHORIZATION_ERROR", NULL, "Entity tokens cannot access developer routes", NULL,
+     "{\"error\":{\"code\":\"AUTHORIZATION_ERROR\",\"message\":\"Entity tokens cannot access developer routes\"}}"},
+    {"invalid_json maps", 400, CERR_INVALID_JSON, NULL, "request body is empty", NULL,
+     "{\"error\":{\"code\":\"VALIDATION_ERROR\",\"message\":\"request body is empty\"}}"},
+    {"body_too_large maps", 413, CERR_BODY_TOO_LARGE, NULL, "request body too large", NULL,
+     "{\"error\":{\"code\":\"PAYLOAD_TOO_LARGE\",\"message\":\"request body too large\"}}"},
+    {"method_not_allowed maps", 405, CERR_METHOD_NOT_ALLOWED, NULL, "method not allowed", NULL,
+     "{\"error\":{\"code\":\"METHOD_NOT_ALLOWED\",\"message\":\"method not allowed\"}}"},
+    {"empty code", 500, "", NULL, "internal error", NULL,
+     "{\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"internal error\"}}"},
+    {"quotes escaped", 400, "VALIDATION_ERROR", NULL, "userType must be \"developer\"", NULL,
+     "{\"error\":{\"code\":\"VALIDATION_ERROR\",\"message\":\"userType must be \\\"developer\\\"\"}}"},
+};
+
+static void test_render_openledger_exact_bytes(void **state) {
+  (void)state;
+  assert_ptr_equal(render_for_profile("openledger"), render_openledger);
+  for (size_t i = 0; i < sizeof OL_CASES / sizeof OL_CASES[0]; i++) {
+    const render_case_t *c = &OL_CASES[i];
+    cerr_t e;
+    print_message("case: %s\n", c->what);
+    cerr_set(&e, c->status, c->code, c->field, "%s", c->message);
+    buf_t out;
+    buf_init(&out, 0);
+    assert_int_equal(render_openledger(&e, c->request_id, &out), CUSTOS_OK);
+    assert_string_equal(buf_str(&out), c->want);
+    buf_cleanup(&out);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_render_openledger_exact_bytes),
       cmocka_unit_test(test_render_custos_exact_bytes),
       cmocka_unit_test(test_render_appends_and_is_atomic),
       cmocka_unit_test(test_render_for_profile),

@@ -218,6 +218,52 @@ static void test_signer_rotate_keeps_old_tokens_valid(void **state) {
   signer_free(sg);
 }
 
+/* signer_verify accepts what the signer signed (before and after a
+ * rotation), under the policy's alg list, and nothing else. */
+static void test_signer_verify_uses_the_published_keys(void **state) {
+  fx_t *f = *state;
+  signer_t *sg = new_signer(f->s, ALGS, NALGS);
+  jose_alg_t rs = JOSE_ALG_RS256, es = JOSE_ALG_ES256;
+  jose_policy_t p;
+  jose_policy_init(&p);
+  p.algs = &rs;
+  p.nalgs = 1;
+  char *before = sign(sg, JOSE_ALG_RS256);
+  json_t *claims = NULL, *header = NULL;
+  assert_int_equal(signer_verify(sg, before, strlen(before), &p, &claims, &header), CUSTOS_OK);
+  assert_string_equal(json_string_value(json_object_get(claims, "sub")), "user-1");
+  assert_string_equal(json_string_value(json_object_get(header, "alg")), "RS256");
+  json_decref(claims);
+  json_decref(header);
+  /* another alg than the policy allows */
+  char *ec = sign(sg, JOSE_ALG_ES256);
+  assert_int_equal(signer_verify(sg, ec, strlen(ec), &p, NULL, NULL), CUSTOS_EALG);
+  p.algs = &es;
+  assert_int_equal(signer_verify(sg, ec, strlen(ec), &p, NULL, NULL), CUSTOS_OK);
+  p.algs = &rs;
+  /* a changed signature */
+  char *bad = strdup(before);
+  size_t n = strlen(bad);
+  bad[n - 3] = bad[n - 3] == 'A' ? 'B' : 'A';
+  claims = NULL;
+  assert_int_equal(signer_verify(sg, bad, n, &p, &claims, NULL), CUSTOS_EBADSIG);
+  assert_null(claims);
+  /* after a rotation, old and new tokens both verify */
+  store_signing_key_t row;
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_RS256, 0, &row), CUSTOS_OK);
+  await_count(sg, 2 * NALGS + 1);
+  char *after = sign(sg, JOSE_ALG_RS256);
+  assert_int_equal(signer_verify(sg, before, strlen(before), &p, NULL, NULL), CUSTOS_OK);
+  assert_int_equal(signer_verify(sg, after, strlen(after), &p, NULL, NULL), CUSTOS_OK);
+  free(before);
+  free(after);
+  free(bad);
+  free(ec);
+  store_close(f->s);
+  f->s = NULL;
+  signer_free(sg);
+}
+
 /* Retired keys are published for retired_keep after retirement, then
  * dropped without any store change to trigger it. */
 static void test_signer_jwks_drops_keys_retired_too_long(void **state) {
@@ -391,6 +437,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_signer_private_material_only_sealed),
     MIG(test_signer_wrong_master_key_is_a_clear_error),
     MIG(test_signer_rotate_keeps_old_tokens_valid),
+    MIG(test_signer_verify_uses_the_published_keys),
     MIG(test_signer_jwks_drops_keys_retired_too_long),
     MIG(test_signer_polls_changes_from_elsewhere),
     MIG(test_signer_concurrent_bootstrap_creates_one_set),
