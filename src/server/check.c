@@ -52,7 +52,7 @@ void gateway_check(http_req_t *r, void *ctx) {
     http_reply_error(r, &e);
     return;
   }
-  int hr = 0;
+  int hr = 0, mark = r->nextra;
   hr |= add_if(r, "X-Custos-Account", id.account_id);
   hr |= add_if(r, "X-Custos-App", id.app_id);
   hr |= add_if(r, "X-Custos-Subject", id.subject);
@@ -61,7 +61,9 @@ void gateway_check(http_req_t *r, void *ctx) {
   hr |= add_if(r, "X-Custos-Token-Id", id.token_id);
   for (int i = 0; i < id.nextra && i < IDENTITY_EXTRA_MAX; i++) hr |= add_if(r, id.extra[i].name, id.extra[i].value);
   if (hr != 0) {
-    /* An identity the gateway cannot forward whole is no identity. */
+    /* An identity the gateway cannot forward whole is no identity: none
+     * of it goes out with the 500 (the headers are borrowed: no free). */
+    r->nextra = mark;
     cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
     http_reply_error(r, &e);
     return;
