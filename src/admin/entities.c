@@ -77,7 +77,7 @@ static int entity_page_params(http_req_t *r, int *limit, char after[STORE_ENTITY
     size_t len = strlen(l);
     bool digits = len > 0 && len <= 3;
     for (size_t i = 0; digits && i < len; i++) digits = l[i] >= '0' && l[i] <= '9';
-    n = digits ? atoi(l) : 0;
+    n = digits ? (int)strtol(l, NULL, 10) : 0; /* 1 to 3 digits: cannot overflow */
     if (n < 1 || n > ADMIN_LIST_MAX)
       return cerr_set(e, 400, CERR_INVALID_FIELD, "limit",
                       "query parameter 'limit' must be an integer between 1 and %d", ADMIN_LIST_MAX);

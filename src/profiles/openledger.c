@@ -76,10 +76,17 @@ typedef struct token_req {
 /* A required, non-empty string member. */
 static int need_string(const json_t *body, const char *name, const char **out, cerr_t *e) {
   const json_t *v = json_object_get(body, name);
-  if (!v) return cerr_set(e, 400, OL_VALIDATION_ERROR, name, "%s is required", name);
-  if (!json_is_string(v) || json_string_length(v) == 0)
-    return cerr_set(e, 400, OL_VALIDATION_ERROR, name, "%s must be a non-empty string", name);
-  *out = json_string_value(v);
+  /* Explicit -1s: cerr_set's return value is not visible to the analyzer. */
+  if (!v) {
+    cerr_set(e, 400, OL_VALIDATION_ERROR, name, "%s is required", name);
+    return -1;
+  }
+  const char *s = json_string_value(v);
+  if (!s || json_string_length(v) == 0) {
+    cerr_set(e, 400, OL_VALIDATION_ERROR, name, "%s must be a non-empty string", name);
+    return -1;
+  }
+  *out = s;
   return 0;
 }
 
@@ -99,7 +106,7 @@ static int parse_token_req(http_req_t *r, app_t *a, const char *user_type, json_
   if (need_string(body, "apiKey", &out->api_key, e) || need_string(body, "id", &out->id, e) ||
       need_string(body, "userType", &ut, e))
     return -1;
-  if (strcmp(ut, user_type) != 0)
+  if (!ut || strcmp(ut, user_type) != 0)
     return cerr_set(e, 400, OL_VALIDATION_ERROR, "userType", "userType must be \"%s\"", user_type);
   out->lifetime = 0;
   const json_t *x = json_object_get(body, "expiresIn");
@@ -175,7 +182,7 @@ static void issue(http_req_t *r, app_t *a, const keycheck_result_t *key, const c
   if (rc == CUSTOS_OK) {
     claims = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "iss", a->cfg.ol_issuer,
                        "sub", subject, "aud", a->cfg.ol_audience, "iat", (json_int_t)now, "exp",
-                       (json_int_t)(now + lifetime), "jti", jti, "user_type", user_type,
+                       (json_int_t)now + (json_int_t)lifetime, "jti", jti, "user_type", user_type,
                        "developer_id", key->account_id, "app_id", key->app_id, "scope", key->scopes);
     if (!claims) rc = CUSTOS_ENOMEM;
   }
@@ -209,8 +216,8 @@ static void tokens_developer(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   cerr_t e;
   json_t *root = NULL;
-  token_req_t tr;
-  keycheck_result_t key;
+  token_req_t tr = {0};
+  keycheck_result_t key = {0};
   int64_t lifetime = 0;
   if (parse_token_req(r, a, OPENLEDGER_CLASS_DEVELOPER, &root, &tr, &e) != 0) goto fail;
   if (check_key(a, tr.api_key, &key, &e) != 0) goto fail;
@@ -233,9 +240,9 @@ static void tokens_entity(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   cerr_t e;
   json_t *root = NULL;
-  token_req_t tr;
-  keycheck_result_t key;
-  store_entity_t ent;
+  token_req_t tr = {0};
+  keycheck_result_t key = {0};
+  store_entity_t ent = {0};
   int64_t lifetime = 0;
   if (parse_token_req(r, a, OPENLEDGER_CLASS_ENTITY, &root, &tr, &e) != 0) goto fail;
   if (check_key(a, tr.api_key, &key, &e) != 0) goto fail;
