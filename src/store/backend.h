@@ -195,4 +195,23 @@ bool store__parse_i64(const char *s, int64_t *out);
 /* Absolute CLOCK_MONOTONIC deadline `ms` from now, for pool waits. */
 struct timespec store__deadline(int ms);
 
+/* Column lists shared by both backends' statements (the schema is one,
+ * migrations.c; only dialect details differ). */
+#define KEY_COLS                                                                          \
+  "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
+#define ADM_COLS "id, name, hash, created_at, revoked_at"
+#define MERCHANT_COLS                                                                     \
+  "app_id, merchant_id, secret_sealed, secret_created_at, secret_rotated_at, prev_sealed," \
+  " prev_valid_until, created_at"
+#define CLIENT_COLS                                                                        \
+  "app_id, steam_id, trade_url, partner_match, client_id, client_data, risk_limit,"        \
+  " risk_tier, created_at, updated_at, auth_count"
+#define USER_COLS "id, account_id, app_id, external_id, created_at"
+/* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
+#define UTK_COLS                                                                               \
+  "id, app_id, account_id, user_id, 'user_token', '', start, hash, access_level, created_at," \
+  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
+#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
+
 #endif

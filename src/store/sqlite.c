@@ -96,22 +96,6 @@ enum {
   ST_COUNT
 };
 
-#define KEY_COLS                                                                          \
-  "id, app_id, account_id, environment_id, kind, name, start, hash, scopes, created_at," \
-  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
-#define ADM_COLS "id, name, hash, created_at, revoked_at"
-#define MERCHANT_COLS                                                                     \
-  "app_id, merchant_id, secret_sealed, secret_created_at, secret_rotated_at, prev_sealed," \
-  " prev_valid_until, created_at"
-#define CLIENT_COLS                                                                        \
-  "app_id, steam_id, trade_url, partner_match, client_id, client_data, risk_limit,"        \
-  " risk_tier, created_at, updated_at, auth_count"
-#define USER_COLS "id, account_id, app_id, external_id, created_at"
-/* A user token in KEY_COLS' shape (store_user_token_lookup's view). */
-#define UTK_COLS                                                                               \
-  "id, app_id, account_id, user_id, 'user_token', '', start, hash, access_level, created_at," \
-  " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
-#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
 
 static const char *const SQL[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
