@@ -79,10 +79,12 @@ int buf_printf(buf_t *b, const char *fmt, ...) {
   return rc;
 }
 
-/* 1 for bytes JSON strings must escape: controls, quote, backslash. */
+/* 1 for bytes JSON strings must escape: controls, quote, backslash; and
+ * DEL, which JSON allows raw but an HTTP header value does not, so that
+ * escaped text (an error body) can also travel in a header. */
 static const unsigned char NEEDS_ESCAPE[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    ['"'] = 1, ['\\'] = 1};
+    ['"'] = 1, ['\\'] = 1, [0x7f] = 1};
 
 int buf_json_escape(buf_t *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";

@@ -34,7 +34,7 @@ int buf_printf(buf_t *b, const char *fmt, ...)
 int buf_vprintf(buf_t *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0), warn_unused_result));
 /* Appends `s` (length n) as the inside of a JSON string (no quotes),
- * escaping quotes, backslashes and control characters. */
+ * escaping quotes, backslashes, control characters and DEL (\u007f). */
 int buf_json_escape(buf_t *b, const char *s, size_t n) __attribute__((warn_unused_result));
 /* Hands the storage to the caller (free() it); the buffer is left empty. */
 char *buf_take(buf_t *b);

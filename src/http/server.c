@@ -143,6 +143,39 @@ void http_reply_json(http_req_t *r, int status, json_t *obj) {
 
 void http_set_error_profile(http_req_t *r, const char *profile) { r->error_profile = profile; }
 
+/* A header value may hold visible ASCII, spaces and obs-text (bytes >=
+ * 0x80: a UTF-8 message passes through gateways byte for byte); never a
+ * control byte or DEL. The renderers escape those, so this only guards. */
+static bool header_safe(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return n > 0 && s[0] != ' ' && s[n - 1] != ' ';
+}
+
+/* The error copy (server.h, HTTP_ERROR_COPY_REQUEST): both headers or
+ * neither, so a gateway never answers a status without its body. */
+static void add_error_copy(http_req_t *r, int status, const buf_t *body) {
+  const char *want = http_header(r, HTTP_ERROR_COPY_REQUEST);
+  if (!want || strcmp(want, "1") != 0) return;
+  if (body->len > HTTP_ERROR_COPY_MAX || !header_safe(buf_str(body), body->len)) {
+    log_msg(LOG_WARN, "error body of %zu bytes not copied into headers (limit %d, or a byte not allowed in a header)",
+            body->len, HTTP_ERROR_COPY_MAX);
+    return;
+  }
+  char st[8];
+  snprintf(st, sizeof st, "%d", status);
+  int mark = r->nextra;
+  if (http_add_header(r, "X-Custos-Status", st) != 0 || http_add_header(r, "X-Custos-Error-Body", buf_str(body)) != 0) {
+    for (int i = mark; i < r->nextra; i++) {
+      free(r->extra[i].name);
+      free(r->extra[i].value);
+    }
+    r->nextra = mark;
+  }
+}
+
 void http_reply_error(http_req_t *r, const cerr_t *e) {
   buf_t b;
   buf_init(&b, 0);
@@ -160,6 +193,7 @@ void http_reply_error(http_req_t *r, const cerr_t *e) {
       return;
     }
   }
+  add_error_copy(r, e->status, &b);
   http_reply(r, e->status, "application/json", &b);
 }
 

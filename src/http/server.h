@@ -29,6 +29,21 @@
  * request. */
 #define HTTP_POOL_SLACK 4096
 #define HTTP_DISCARD_MAX ((size_t)16 << 20) /* bytes read past the body limit before hanging up */
+/* A request carrying this header with the value "1" gets every error reply
+ * twice: the body as usual, and also in the response headers
+ * X-Custos-Status (the status) and X-Custos-Error-Body (the body's exact
+ * bytes). For gateways that keep only a subrequest's headers (nginx
+ * auth_request): they answer the client from these, so a refusal costs one
+ * check (docs/gateway/nginx.md). On request only, because gateways that
+ * pass custos's refusal on whole (Caddy, Traefik, Envoy) would hand the
+ * copy to their clients too. Bodies are single-line JSON; one longer than
+ * HTTP_ERROR_COPY_MAX bytes (more than any renderer makes: a 255-byte
+ * message of control bytes escaped six-fold, a 127-byte field likewise,
+ * a request id), or with a byte a header may not hold, is not copied, and
+ * neither is the status (custos logs a warning). The limit keeps custos's
+ * whole response head inside nginx's default proxy_buffer_size (4k). */
+#define HTTP_ERROR_COPY_REQUEST "X-Custos-Error-Headers"
+#define HTTP_ERROR_COPY_MAX 2600
 
 struct MHD_Connection;
 typedef struct http_server http_server_t;
@@ -92,7 +107,7 @@ void http_reply_text(http_req_t *r, int status, const char *content_type, const 
 void http_reply_json(http_req_t *r, int status, json_t *obj);
 /* Renders `e` in the shape of the request's error profile (see
  * http_set_error_profile), else the route's profile. e->retry_after_s > 0
- * adds a Retry-After header. */
+ * adds a Retry-After header; HTTP_ERROR_COPY_REQUEST adds the copy. */
 void http_reply_error(http_req_t *r, const cerr_t *e);
 /* Chooses, at run time, the profile whose shape renders this request's
  * errors (e.g. /v1/check, whose profile is known only once a route policy

@@ -52,6 +52,28 @@ static void h_slow(http_req_t *r, void *ctx) {
   http_reply_text(r, 200, "text/plain", "slow done");
 }
 
+/* A refusal whose body is the largest a renderer makes (every byte of
+ * message and field a control byte, escaped six-fold), or one in UTF-8
+ * with a DEL. */
+static void h_refuse(http_req_t *r, void *ctx) {
+  (void)ctx;
+  char kind[16];
+  if (route_param(&r->params, "kind", kind, sizeof kind) < 0) kind[0] = 0;
+  cerr_t e;
+  if (strcmp(kind, "worst") == 0) {
+    char msg[CERR_MESSAGE_MAX], field[CERR_FIELD_MAX];
+    memset(msg, 1, sizeof msg - 1);
+    msg[sizeof msg - 1] = 0;
+    memset(field, 1, sizeof field - 1);
+    field[sizeof field - 1] = 0;
+    cerr_set(&e, 400, "missing_original_request", field, "%s", msg);
+  } else {
+    cerr_set(&e, 429, "rate_limited", NULL, "caf\xc3\xa9 \x7f");
+    e.retry_after_s = 3;
+  }
+  http_reply_error(r, &e);
+}
+
 static int setup(void **state) {
   (void)state;
   log_set_level(LOG_ERROR);
@@ -61,6 +83,7 @@ static int setup(void **state) {
   assert_int_equal(router_add(&g_router, HTTP_GET, "/things/{id}", h_param, NULL, NULL), 0);
   assert_int_equal(router_add(&g_router, HTTP_GET, "/silent", h_silent, NULL, NULL), 0);
   assert_int_equal(router_add(&g_router, HTTP_GET, "/slow", h_slow, NULL, NULL), 0);
+  assert_int_equal(router_add(&g_router, HTTP_GET, "/refuse/{kind}", h_refuse, NULL, NULL), 0);
   g_metrics = metrics_new();
   http_server_opts_t o = {.listen = "127.0.0.1:0", .threads = 2, .max_body_bytes = 1024,
                           .max_header_bytes = 4096, .max_headers = 20,
@@ -274,6 +297,64 @@ static void test_request_id_echoed_or_generated(void **state) {
   curl_easy_cleanup(h);
 }
 
+static void test_error_copy_only_when_asked(void **state) {
+  (void)state;
+  CURL *h = httpc_new();
+  httpc_resp_t r;
+  char v[4096];
+  get(h, "GET", "/refuse/utf8", NULL, NULL, 0, 0, &r);
+  assert_int_equal(r.status, 429);
+  assert_int_not_equal(httpc_header(&r, "X-Custos-Error-Body", v, sizeof v), 0);
+  assert_int_not_equal(httpc_header(&r, "X-Custos-Status", v, sizeof v), 0);
+  httpc_resp_free(&r);
+  const char *other[] = {"X-Custos-Error-Headers: yes", NULL};
+  get(h, "GET", "/refuse/utf8", other, NULL, 0, 0, &r);
+  assert_int_not_equal(httpc_header(&r, "X-Custos-Error-Body", v, sizeof v), 0);
+  httpc_resp_free(&r);
+  curl_easy_cleanup(h);
+}
+
+static void test_error_copy_is_the_body(void **state) {
+  (void)state;
+  CURL *h = httpc_new();
+  httpc_resp_t r;
+  char v[4096];
+  const char *ask[] = {"X-Custos-Error-Headers: 1", "X-Request-Id: rid-1", NULL};
+  get(h, "GET", "/refuse/utf8", ask, NULL, 0, 0, &r);
+  assert_int_equal(r.status, 429);
+  /* UTF-8 as is (obs-text in the header), DEL escaped in both. */
+  assert_string_equal(r.body, "{\"error\":{\"code\":\"rate_limited\",\"message\":\"caf\xc3\xa9 \\u007f\"},"
+                              "\"request_id\":\"rid-1\"}");
+  assert_int_equal(httpc_header(&r, "X-Custos-Error-Body", v, sizeof v), 0);
+  assert_string_equal(v, r.body);
+  assert_int_equal(httpc_header(&r, "X-Custos-Status", v, sizeof v), 0);
+  assert_string_equal(v, "429");
+  assert_int_equal(httpc_header(&r, "Retry-After", v, sizeof v), 0);
+  assert_string_equal(v, "3");
+  httpc_resp_free(&r);
+  /* The largest body, with a request head near the server's limit (4096):
+   * it still fits the limit and MHD's memory, and arrives whole. */
+  static char big[3700];
+  memcpy(big, "X-Pad: ", 7);
+  memset(big + 7, 'p', sizeof big - 8);
+  big[sizeof big - 1] = 0;
+  const char *ask_big[] = {"X-Custos-Error-Headers: 1", big, NULL};
+  get(h, "GET", "/refuse/worst", ask_big, NULL, 0, 0, &r);
+  assert_int_equal(r.status, 400);
+  assert_true(r.body_len > 2300 && r.body_len <= HTTP_ERROR_COPY_MAX);
+  assert_int_equal(httpc_header(&r, "X-Custos-Error-Body", v, sizeof v), 0);
+  assert_string_equal(v, r.body);
+  assert_int_equal(httpc_header(&r, "X-Custos-Status", v, sizeof v), 0);
+  assert_string_equal(v, "400");
+  httpc_resp_free(&r);
+  /* Successes never carry it. */
+  get(h, "GET", "/hello", ask, NULL, 0, 0, &r);
+  assert_int_equal(r.status, 200);
+  assert_int_not_equal(httpc_header(&r, "X-Custos-Error-Body", v, sizeof v), 0);
+  httpc_resp_free(&r);
+  curl_easy_cleanup(h);
+}
+
 static void test_handler_without_reply_is_500(void **state) {
   (void)state;
   CURL *h = httpc_new();
@@ -361,6 +442,8 @@ int main(void) {
       cmocka_unit_test(test_too_many_headers_is_431),
       cmocka_unit_test(test_huge_header_is_431),
       cmocka_unit_test(test_request_id_echoed_or_generated),
+      cmocka_unit_test(test_error_copy_only_when_asked),
+      cmocka_unit_test(test_error_copy_is_the_body),
       cmocka_unit_test(test_handler_without_reply_is_500),
       cmocka_unit_test(test_head_has_no_body),
       cmocka_unit_test(test_metrics_count_routes),
