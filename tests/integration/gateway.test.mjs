@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
 import { startGateway, startPlatform, requireBinary, freePort } from './lib/gateway.mjs';
@@ -69,18 +69,48 @@ async function direct(c, method, uri, headers) {
   return { status: r.status, text: await r.text(), headers: r.headers };
 }
 
-// Through gateway g, a refusal must be custos's answer, unchanged.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// custos's /v1/check answers so far, by status. custos counts a request
+// once it has sent the answer, which may be just after the gateway passed
+// it on: wait until no other request is in flight (the gauge is rendered
+// after the counters), then read the counters once more.
+async function checks(c) {
+  const metrics = async () => (await fetch(`${c.url}/metrics`)).text();
+  for (let i = 0; i < 200 && !/^custos_http_in_flight 1$/m.test(await metrics()); i++) await sleep(10);
+  const m = await metrics();
+  const by = {};
+  let total = 0;
+  for (const [, st, n] of m.matchAll(/^custos_http_requests_total\{route="\/v1\/check",status="(\d+)"\} (\d+)$/gm)) {
+    by[st] = Number(n);
+    total += Number(n);
+  }
+  return { total, by };
+}
+
+// Through gateway g, a refusal must be custos's answer, unchanged, and
+// cost custos exactly one check.
 async function expectRefusal(s, g, method, uri, headers, status, body) {
   const want = await direct(s.c, method, uri, headers);
   assert.equal(want.status, status, `custos itself: ${want.text}`);
   if (body !== undefined) assert.equal(want.text, body);
+  const before = await checks(s.c);
   const r = await fetch(`${s.gw[g].url}${uri}`, { method, headers });
   const text = await r.text();
+  const after = await checks(s.c);
+  assert.equal(after.total - before.total, 1, `${g} ${method} ${uri}: checks at custos`);
+  assert.equal((after.by[status] || 0) - (before.by[status] || 0), 1, `${g} ${method} ${uri}: a ${status} check`);
   assert.equal(r.status, want.status, `${g} ${method} ${uri}: ${text}`);
   // custos's own envelope carries a request_id, different for each answer.
   const rid = (t) => t.replace(/"(request_id|requestId)":"[^"]*"/, '"$1":"…"');
   assert.equal(rid(text), rid(want.text), `${g} ${method} ${uri}`);
   assert.match(r.headers.get('content-type') || '', /^application\/json/, `${g} content-type`);
+  // Retry-After only when custos sent one.
+  assert.equal(r.headers.get('retry-after'), want.headers.get('retry-after'), `${g} retry-after`);
+  // The copy nginx answers from is for nginx, never for the client.
+  assert.equal(r.headers.get('x-custos-error-body'), null);
+  assert.equal(r.headers.get('x-custos-status'), null);
+  r.text = text;
   return r;
 }
 
@@ -330,7 +360,20 @@ describe('through real gateways', () => {
       const r = await expectRefusal(s, g, 'GET', '/unlisted', {}, 403);
       const j = JSON.parse(await (await fetch(`${s.c.url}/v1/check`, { headers: { 'X-Original-Method': 'GET', 'X-Original-URI': '/unlisted' } })).text());
       assert.equal(j.error.code, 'no_policy');
-      assert.ok(r);
+      // The body and the X-Request-Id header are of the same (the one) answer.
+      assert.equal(JSON.parse(r.text).request_id, r.headers.get('x-request-id'));
+      // A path nginx would type by its extension is still answered as JSON.
+      await expectRefusal(s, g, 'GET', '/unlisted.html', {}, 403);
+      // Bytes a header can hold only as obs-text (UTF-8) arrive as they
+      // are; control bytes and DEL arrive escaped; so does the longest
+      // message custos makes.
+      for (const [uri, piece] of [['/%C3%BCnlisted-%E2%82%AC', '/ünlisted-€'], ['/x%7Fy%01', '/x\\u007fy\\u0001'],
+        [`/${'%01'.repeat(200)}`, `/${'\\u0001'.repeat(20)}`]]) {
+        const b = await expectRefusal(s, g, 'GET', uri, {}, 403);
+        assert.ok(b.text.includes(`"no route policy matches GET ${piece}`), b.text);
+      }
+      const bad = await expectRefusal(s, g, 'GET', `/api/your-endpoint?${'q'.repeat(4100)}`, {}, 400);
+      assert.equal(JSON.parse(bad.text).error.code, 'bad_request');
       // A client cannot slip another gateway's description of the request in.
       const f = await fetch(`${s.gw[g].url}/api/your-endpoint`, {
         headers: { 'X-Original-URI': '/public', 'X-Original-Method': 'GET', 'X-Forwarded-Uri': '/public', 'X-Forwarded-Method': 'GET' },
@@ -371,8 +414,49 @@ describe('rate limits through real gateways', () => {
       assert.equal(last.status, 429);
       assert.equal(await last.text(), tlBody('RATE_LIMITED'));
       assert.match(last.headers.get('retry-after') || '', /^\d+$/);
+      // One check per 429; nginx does not log custos's answers as errors.
+      await expectRefusal(s, g, 'GET', '/api/your-endpoint', h, 429, tlBody('RATE_LIMITED'));
+      if (g === 'nginx') assert.doesNotMatch(s.gw[g].log(), /auth request unexpected status/);
+    });
+
+    test(`${g}: a refusal takes one rate-limit token, not two`, async () => {
+      // burst 2: a refused request that got as far as the keys (403: a
+      // read token on a write route) takes one token, so one more request
+      // passes before 429; two checks per refusal would leave none.
+      const A = await thelayerApp(s.api, `rl1-${g}`);
+      const u = await thelayerUser(s.api, A.app, 'read');
+      const h = { Token1: A.token1, Token2: u.token2 };
+      const r = await fetch(`${s.gw[g].url}/api/your-endpoint`, { method: 'POST', headers: h });
+      assert.equal(r.status, 403);
+      assert.equal(await r.text(), tlBody('INSUFFICIENT_ACCESS'));
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        const x = await fetch(`${s.gw[g].url}/api/your-endpoint`, { headers: h });
+        await x.text();
+        statuses.push(x.status);
+        if (x.status === 429) break;
+      }
+      assert.deepEqual(statuses, [200, 429]);
     });
   }
+
+  test('nginx: custos unreachable is a JSON 502, and logged', async () => {
+    const dir = tempDir('custos-gw-down-');
+    const p = await startPlatform();
+    const gw = await startGateway('nginx', { dir, custos: `127.0.0.1:${await freePort()}`, platform: p.addr });
+    try {
+      const r = await fetch(`${gw.url}/api/your-endpoint`, { headers: { Token1: 'tl_x', Token2: 'tlu_x' } });
+      assert.equal(r.status, 502);
+      assert.equal(r.headers.get('content-type'), 'application/json');
+      assert.equal(await r.text(), '{"error":{"code":"gateway_error","message":"no answer from the authorization service"}}');
+      assert.equal(r.headers.get('retry-after'), null);
+      assert.match(gw.log(), /auth request unexpected status: 502/);
+    } finally {
+      await gw.stop();
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 // docs/gateway/{nginx,caddy}.md: the steps a new user follows, run as
