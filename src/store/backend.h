@@ -125,6 +125,9 @@ typedef struct store_ops {
   /* c->created_at and updated_at are set. */
   int (*ap_client_upsert)(void *impl, const store_ap_client_t *c);
   int (*ap_client_get)(void *impl, const char *app_id, const char *steam_id, store_ap_client_t *out);
+  /* Rows own their client_data; `after` is "" for the first page. */
+  int (*ap_client_list)(void *impl, const char *app_id, const char *after, int limit,
+                        store_ap_client_t *out, int *n_out);
 
   /* Users: `u` carries id, app_id, external_id, created_at; the backend
    * inserts it only if the app exists (else CUSTOS_ENOTFOUND) and writes
@@ -140,6 +143,8 @@ typedef struct store_ops {
    * The rest as the api_key_* functions. */
   int (*user_token_create)(void *impl, store_api_key_t *k);
   int (*user_token_get)(void *impl, const char *id, store_api_key_t *out);
+  int (*user_token_list)(void *impl, const char *user_id, const char *after_id, int limit,
+                         store_api_key_t *out, int *n_out);
   int (*user_token_get_by_hash)(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
                                 store_api_key_t *out);
   int (*user_token_revoke)(void *impl, const char *id, int64_t at);

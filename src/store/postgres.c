@@ -82,12 +82,14 @@ enum {
   PS_UTK_MARK_ROTATED,
   PS_UTK_INSERT_ROTATED,
   PS_UTK_USAGE,
+  PS_UTK_LIST_USER,
   PS_MERCHANT_ENSURE,
   PS_MERCHANT_GET,
   PS_MERCHANT_GET_MID,
   PS_MERCHANT_SET_SECRET,
   PS_CLIENT_UPSERT,
   PS_CLIENT_GET,
+  PS_CLIENT_LIST,
   PS_ENTITY_INSERT,
   PS_ENTITY_GET,
   PS_ENTITY_LIST,
@@ -180,6 +182,8 @@ static const query_t Q[PS_COUNT] = {
                       " ELSE use_count + $2::bigint END,"
                       " last_used_at = GREATEST(last_used_at, $3::bigint) WHERE id = $1",
                       3, false},
+    [PS_UTK_LIST_USER] = {"SELECT " UTK_COLS " FROM user_token WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                          3, true},
     [PS_ADM_INSERT] = {"INSERT INTO admin_token (" ADM_COLS ") VALUES ($1, $2, $3, $4, 0)", 4,
                        false},
     [PS_ADM_GET_HASH] = {"SELECT " ADM_COLS " FROM admin_token WHERE hash = $1", 1, true},
@@ -270,6 +274,9 @@ static const query_t Q[PS_COUNT] = {
     [PS_CLIENT_GET] = {"SELECT " CLIENT_COLS " FROM assetpay_client"
                        " WHERE app_id = $1 AND steam_id = $2",
                        2, true},
+    [PS_CLIENT_LIST] = {"SELECT " CLIENT_COLS " FROM assetpay_client"
+                        " WHERE app_id = $1 AND steam_id > $2 ORDER BY steam_id LIMIT $3",
+                        3, true},
     [PS_ENTITY_INSERT] = {"INSERT INTO entity (id, account_id, name, created_at)"
                           " VALUES ($1, $2, $3, $4)",
                           4, false},
@@ -1214,6 +1221,14 @@ static int pg_user_list(void *impl, const char *app_id, const char *after, int l
   return pg_select(impl, PS_USER_LIST_APP, params, fn_user, NULL, out, sizeof *out, limit, false, n);
 }
 
+static int pg_user_token_list(void *impl, const char *user_id, const char *after, int limit,
+                              store_api_key_t *out, int *n) {
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit);
+  const char *const params[] = {user_id, after, lim};
+  return pg_select(impl, PS_UTK_LIST_USER, params, fn_key, NULL, out, sizeof *out, limit, false, n);
+}
+
 static int pg_user_token_create(void *impl, store_api_key_t *k) {
   pg_t *g = impl;
   pconn_t *pc;
@@ -1504,6 +1519,15 @@ static int pg_ap_client_get(void *impl, const char *app_id, const char *steam_id
                    true, NULL);
 }
 
+static int pg_ap_client_list(void *impl, const char *app_id, const char *after, int limit,
+                             store_ap_client_t *out, int *n) {
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit);
+  const char *const params[] = {app_id, after, lim};
+  return pg_select(impl, PS_CLIENT_LIST, params, fn_client, cleanup_client, out, sizeof *out, limit,
+                   false, n);
+}
+
 /* --- notifications ------------------------------------------------------- */
 
 static int pg_notify(void *impl, const char *channel, const char *payload) {
@@ -1545,6 +1569,7 @@ const store_ops_t store__pg_ops = {
     .user_create = pg_user_create,
     .user_get = pg_user_get,
     .user_list = pg_user_list,
+    .user_token_list = pg_user_token_list,
     .user_token_create = pg_user_token_create,
     .user_token_get = pg_user_token_get,
     .user_token_get_by_hash = pg_user_token_get_by_hash,
@@ -1565,6 +1590,7 @@ const store_ops_t store__pg_ops = {
     .merchant_set_secret = pg_merchant_set_secret,
     .ap_client_upsert = pg_ap_client_upsert,
     .ap_client_get = pg_ap_client_get,
+    .ap_client_list = pg_ap_client_list,
     .entity_create = pg_entity_create,
     .entity_get = pg_entity_get,
     .entity_list = pg_entity_list,

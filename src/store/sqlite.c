@@ -82,12 +82,14 @@ enum {
   ST_UTK_MARK_ROTATED,
   ST_UTK_INSERT_ROTATED,
   ST_UTK_USAGE,
+  ST_UTK_LIST_USER,
   ST_MERCHANT_ENSURE,
   ST_MERCHANT_GET,
   ST_MERCHANT_GET_MID,
   ST_MERCHANT_SET_SECRET,
   ST_CLIENT_UPSERT,
   ST_CLIENT_GET,
+  ST_CLIENT_LIST,
   ST_ENTITY_INSERT,
   ST_ENTITY_GET,
   ST_ENTITY_LIST,
@@ -153,6 +155,7 @@ static const char *const SQL[ST_COUNT] = {
     [ST_KEY_USAGE] = "UPDATE api_key SET use_count = CASE WHEN use_count > 9223372036854775807 - ?2"
                      " THEN 9223372036854775807 ELSE use_count + ?2 END,"
                      " last_used_at = max(last_used_at, ?3) WHERE id = ?1",
+    [ST_UTK_LIST_USER] = "SELECT " UTK_COLS " FROM user_token WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
     [ST_ADM_INSERT] = "INSERT INTO admin_token (" ADM_COLS ") VALUES (?1, ?2, ?3, ?4, 0)",
     [ST_ADM_GET_HASH] = "SELECT " ADM_COLS " FROM admin_token WHERE hash = ?1",
     [ST_ADM_COUNT_ACTIVE] = "SELECT count(*) FROM admin_token WHERE revoked_at = 0",
@@ -217,6 +220,8 @@ static const char *const SQL[ST_COUNT] = {
         " risk_tier = excluded.risk_tier, updated_at = excluded.updated_at,"
         " auth_count = assetpay_client.auth_count + 1",
     [ST_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM assetpay_client WHERE app_id = ?1 AND steam_id = ?2",
+    [ST_CLIENT_LIST] = "SELECT " CLIENT_COLS " FROM assetpay_client WHERE app_id = ?1 AND steam_id > ?2"
+                       " ORDER BY steam_id LIMIT ?3",
     [ST_ENTITY_INSERT] = "INSERT INTO entity (id, account_id, name, created_at)"
                          " VALUES (?1, ?2, ?3, ?4)",
     [ST_ENTITY_GET] = "SELECT id, account_id, name, created_at FROM entity WHERE id = ?1",
@@ -719,6 +724,7 @@ static int row_client(sqlite3_stmt *st, store_ap_client_t *c) {
   return CUSTOS_OK;
 }
 static void cleanup_signing(void *row) { store_signing_key_cleanup(row); }
+static void cleanup_client(void *row) { store_ap_client_cleanup(row); }
 
 /*
  * Steps a bound SELECT on `c`, decoding up to `limit` rows of `size` bytes
@@ -885,8 +891,11 @@ static int sq_select(sq_t *q, int id, const char *p1, const char *p2, bool has_i
     goto out;
   }
   rc = fetch(c, st, fn,
-             fn == fn_audit ? cleanup_audit : fn == fn_signing ? cleanup_signing : NULL, out,
-             size, limit, notfound, n_out);
+             fn == fn_audit     ? cleanup_audit
+             : fn == fn_signing ? cleanup_signing
+             : fn == fn_client  ? cleanup_client
+                                : NULL,
+             out, size, limit, notfound, n_out);
 out:
   reader_put(q, c);
   return rc;
@@ -1218,6 +1227,11 @@ static int sq_user_get(void *impl, const char *id, store_user_t *out) {
 static int sq_user_list(void *impl, const char *app_id, const char *after, int limit, store_user_t *out,
                         int *n) {
   return sq_select(impl, ST_USER_LIST_APP, app_id, after, false, 0, fn_user, out, sizeof *out, limit, false, n);
+}
+
+static int sq_user_token_list(void *impl, const char *user_id, const char *after, int limit,
+                              store_api_key_t *out, int *n) {
+  return sq_select(impl, ST_UTK_LIST_USER, user_id, after, false, 0, fn_key, out, sizeof *out, limit, false, n);
 }
 
 static int sq_user_token_create(void *impl, store_api_key_t *k) {
@@ -1577,8 +1591,6 @@ out:
   return rc;
 }
 
-static void cleanup_client(void *row) { store_ap_client_cleanup(row); }
-
 static int sq_ap_client_get(void *impl, const char *app_id, const char *steam_id,
                             store_ap_client_t *out) {
   sq_t *q = impl;
@@ -1595,6 +1607,11 @@ static int sq_ap_client_get(void *impl, const char *app_id, const char *steam_id
 out:
   reader_put(q, c);
   return rc;
+}
+
+static int sq_ap_client_list(void *impl, const char *app_id, const char *after, int limit,
+                             store_ap_client_t *out, int *n) {
+  return sq_select(impl, ST_CLIENT_LIST, app_id, after, false, 0, fn_client, out, sizeof *out, limit, false, n);
 }
 
 /* --- notifications ------------------------------------------------------- */
@@ -1660,6 +1677,7 @@ const store_ops_t store__sqlite_ops = {
     .user_create = sq_user_create,
     .user_get = sq_user_get,
     .user_list = sq_user_list,
+    .user_token_list = sq_user_token_list,
     .user_token_create = sq_user_token_create,
     .user_token_get = sq_user_token_get,
     .user_token_get_by_hash = sq_user_token_get_by_hash,
@@ -1680,6 +1698,7 @@ const store_ops_t store__sqlite_ops = {
     .merchant_set_secret = sq_merchant_set_secret,
     .ap_client_upsert = sq_ap_client_upsert,
     .ap_client_get = sq_ap_client_get,
+    .ap_client_list = sq_ap_client_list,
     .entity_create = sq_entity_create,
     .entity_get = sq_entity_get,
     .entity_list = sq_entity_list,

@@ -961,6 +961,23 @@ int store_ap_client_get(store_t *s, const char *app_id, const char *steam_id, st
   return rc;
 }
 
+int store_ap_client_list(store_t *s, const char *app_id, const char *after_steam_id, int limit,
+                         store_ap_client_t *out, int *n_out) {
+  int n = 0;
+  if (!app_id || !out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_steam_id && (strnlen(after_steam_id, STORE_STEAM_ID_MAX) != STORE_STEAM_ID_MAX - 1 ||
+                         !digits_only(after_steam_id, STORE_STEAM_ID_MAX - 1)))
+    return CUSTOS_EINVAL;
+  if (!id_fits(app_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  int rc = counted(s, s->ops->ap_client_list(s->impl, app_id, after_steam_id ? after_steam_id : "", limit,
+                                             out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
+  return rc;
+}
+
 void store_ap_client_cleanup(store_ap_client_t *c) {
   if (!c) return;
   free(c->client_data);
@@ -1249,6 +1266,27 @@ int store_user_token_get(store_t *s, const char *id, store_user_token_t *out) {
   if (!id_fits(id)) return CUSTOS_ENOTFOUND;
   int rc = counted(s, s->ops->user_token_get(s->impl, id, &k));
   if (rc == CUSTOS_OK) token_from_row(&k, out);
+  return rc;
+}
+
+int store_user_token_list(store_t *s, const char *user_id, const char *after_id, int limit,
+                          store_user_token_t *out, int *n_out) {
+  int n = 0;
+  if (!user_id || !out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  if (!id_fits(user_id)) {
+    *n_out = 0;
+    return CUSTOS_OK;
+  }
+  /* The backends move key-shaped rows; convert them into `out`. */
+  store_api_key_t *rows = calloc((size_t)limit, sizeof *rows);
+  if (!rows) return CUSTOS_ENOMEM;
+  int rc = counted(s, s->ops->user_token_list(s->impl, user_id, after_id ? after_id : "", limit, rows, &n));
+  if (rc == CUSTOS_OK) {
+    for (int i = 0; i < n; i++) token_from_row(&rows[i], &out[i]);
+    *n_out = n;
+  }
+  free(rows);
   return rc;
 }
 

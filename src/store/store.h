@@ -497,6 +497,11 @@ int store_user_token_create(store_t *s, store_user_token_t *t) STORE_WARN;
 int store_user_token_get(store_t *s, const char *id, store_user_token_t *out) STORE_WARN;
 int store_user_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_HASH_LEN],
                                  store_user_token_t *out) STORE_WARN;
+/* Tokens of `user_id` (revoked, rotated and expired ones too),
+ * keyset-paginated by id as store_account_list(). An unknown user gives
+ * *n_out = 0. */
+int store_user_token_list(store_t *s, const char *user_id, const char *after_id, int limit,
+                          store_user_token_t *out, int *n_out) STORE_WARN;
 /* As store_api_key_revoke(). */
 int store_user_token_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
 /* As store_api_key_rotate(): in new_token start and hash; the rest is
@@ -673,6 +678,16 @@ int store_ap_client_upsert(store_t *s, const store_ap_client_t *c) STORE_WARN;
  * CUSTOS_ENOTFOUND, CUSTOS_ESTORE, CUSTOS_ENOMEM. */
 int store_ap_client_get(store_t *s, const char *app_id, const char *steam_id,
                         store_ap_client_t *out) STORE_WARN;
+/*
+ * Clients of `app_id` in Steam ID order, keyset-paginated: those after
+ * `after_steam_id` (NULL = from the start; anything but 17 digits is
+ * CUSTOS_EINVAL), at most `limit` (1..STORE_LIST_MAX). On CUSTOS_OK the
+ * caller calls store_ap_client_cleanup() on each of the *n_out rows. An
+ * unknown app gives *n_out = 0. CUSTOS_EINVAL, CUSTOS_ESTORE,
+ * CUSTOS_ENOMEM.
+ */
+int store_ap_client_list(store_t *s, const char *app_id, const char *after_steam_id, int limit,
+                         store_ap_client_t *out, int *n_out) STORE_WARN;
 /* Frees client_data. NULL ok. */
 void store_ap_client_cleanup(store_ap_client_t *c);
 

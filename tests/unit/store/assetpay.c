@@ -103,6 +103,45 @@ static void test_client_upsert_replaces_everything(void **state) {
   assert_int_equal(store_ap_client_get(f->s, a.id, "76561198000000000", &got), CUSTOS_ENOTFOUND);
 }
 
+/* Clients of one app in Steam ID order, page by page, each with its data. */
+static void test_client_list_pages_by_steam_id(void **state) {
+  fx_t *f = *state;
+  store_app_t a, b;
+  store_ap_client_t c, page[3];
+  new_app(f->s, "assetpay", &a);
+  new_app(f->s, "assetpay", &b);
+  static const char *const SIDS[] = {"76561198000000003", "76561198000000001", "76561198000000002"};
+  for (int i = 0; i < 3; i++) {
+    memset(&c, 0, sizeof c);
+    snprintf(c.app_id, sizeof c.app_id, "%s", a.id);
+    snprintf(c.steam_id, sizeof c.steam_id, "%s", SIDS[i]);
+    snprintf(c.trade_url, sizeof c.trade_url, "https://steamcommunity.com/tradeoffer/new/?partner=%d&token=t", i);
+    c.client_data = i == 1 ? "{\"kycLevel\":2}" : NULL;
+    c.risk_limit = 50 + i;
+    assert_int_equal(store_ap_client_upsert(f->s, &c), CUSTOS_OK);
+  }
+  snprintf(c.app_id, sizeof c.app_id, "%s", b.id); /* another merchant's client */
+  assert_int_equal(store_ap_client_upsert(f->s, &c), CUSTOS_OK);
+  int n = 0;
+  assert_int_equal(store_ap_client_list(f->s, a.id, NULL, 2, page, &n), CUSTOS_OK);
+  assert_int_equal(n, 2);
+  assert_string_equal(page[0].steam_id, "76561198000000001");
+  assert_string_equal(page[0].client_data, "{\"kycLevel\":2}");
+  assert_int_equal(page[0].risk_limit, 51);
+  assert_string_equal(page[1].steam_id, "76561198000000002");
+  assert_null(page[1].client_data);
+  for (int i = 0; i < n; i++) store_ap_client_cleanup(&page[i]);
+  assert_int_equal(store_ap_client_list(f->s, a.id, "76561198000000002", 2, page, &n), CUSTOS_OK);
+  assert_int_equal(n, 1);
+  assert_string_equal(page[0].steam_id, "76561198000000003");
+  assert_string_equal(page[0].app_id, a.id);
+  store_ap_client_cleanup(&page[0]);
+  assert_int_equal(store_ap_client_list(f->s, "app_nosuchapp", NULL, 2, page, &n), CUSTOS_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(store_ap_client_list(f->s, a.id, "7656x", 2, page, &n), CUSTOS_EINVAL);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
 typedef struct ens {
   store_t *s;
   char app_id[RAND_ID_MAX];
@@ -142,6 +181,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_merchant_ids_are_unique_positive_and_stable),
     MIG(test_merchant_secret_compare_and_swap),
     MIG(test_client_upsert_replaces_everything),
+    MIG(test_client_list_pages_by_steam_id),
     MIG(test_merchant_concurrent_ensure_distinct_ids),
 };
 

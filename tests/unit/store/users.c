@@ -154,10 +154,52 @@ static void test_user_token_revoke_rotate_usage(void **state) {
   assert_int_equal(store_error_count(f->s), 0);
 }
 
+/* A user's tokens, every state, in id order, page by page; nobody else's. */
+static void test_user_token_list_pages_by_user(void **state) {
+  fx_t *f = *state;
+  world_t w;
+  store_user_t u, other;
+  store_user_token_t t, page[3];
+  char ids[5][RAND_ID_MAX];
+  make_world(f->s, &w);
+  assert_int_equal(store_user_create(f->s, w.app.id, "p", &u), CUSTOS_OK);
+  assert_int_equal(store_user_create(f->s, w.app.id, "q", &other), CUSTOS_OK);
+  for (unsigned char i = 0; i < 5; i++) {
+    t = token_in(&u, (unsigned char)(20 + i), i == 4 ? "admin" : "read");
+    assert_int_equal(store_user_token_create(f->s, &t), CUSTOS_OK);
+    memcpy(ids[i], t.id, sizeof ids[i]);
+  }
+  t = token_in(&other, 40, "read");
+  assert_int_equal(store_user_token_create(f->s, &t), CUSTOS_OK);
+  assert_int_equal(store_user_token_revoke(f->s, ids[0], 1700000000), CUSTOS_OK);
+  int n = 0, total = 0, seen_revoked = 0, seen_admin = 0;
+  char after[RAND_ID_MAX] = "";
+  do {
+    assert_int_equal(store_user_token_list(f->s, u.id, after[0] ? after : NULL, 2, page, &n), CUSTOS_OK);
+    for (int i = 0; i < n; i++) {
+      assert_string_equal(page[i].user_id, u.id);
+      assert_string_equal(page[i].app_id, w.app.id);
+      if (i || after[0]) assert_true(strcmp(page[i].id, i ? page[i - 1].id : after) > 0);
+      seen_revoked += page[i].revoked_at == 1700000000;
+      seen_admin += strcmp(page[i].access_level, "admin") == 0;
+    }
+    if (n) memcpy(after, page[n - 1].id, sizeof after);
+    total += n;
+  } while (n == 2);
+  assert_int_equal(total, 5);
+  assert_int_equal(seen_revoked, 1);
+  assert_int_equal(seen_admin, 1);
+  assert_int_equal(store_user_token_list(f->s, "usr_nope", NULL, 3, page, &n), CUSTOS_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(store_user_token_list(f->s, u.id, NULL, 0, page, &n), CUSTOS_EINVAL);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
 static const struct CMUnitTest backend_tests[] = {
     MIG(test_user_create_get_list),
     MIG(test_user_token_create_get_lookup),
     MIG(test_user_token_revoke_rotate_usage),
+    MIG(test_user_token_list_pages_by_user),
 };
 
 int main(void) { return fixture_main("store_users", NULL, 0, backend_tests, NTESTS(backend_tests)); }
