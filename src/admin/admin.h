@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/apikey.h"
 #include "core/err.h"
 #include "http/server.h"
 #include "server/app.h"
@@ -48,13 +49,18 @@ void admin_audit_list(http_req_t *r, void *ctx);
 /* Users and user tokens (src/admin/users.c). */
 void admin_users_create(http_req_t *r, void *ctx);
 void admin_users_list(http_req_t *r, void *ctx);
+void admin_users_get(http_req_t *r, void *ctx);
 void admin_user_tokens_create(http_req_t *r, void *ctx);
+void admin_user_tokens_list(http_req_t *r, void *ctx);
 void admin_user_tokens_get(http_req_t *r, void *ctx);
 void admin_user_tokens_rotate(http_req_t *r, void *ctx);
 void admin_user_tokens_revoke(http_req_t *r, void *ctx);
 /* AssetPay merchants (merchant.c). */
 void admin_merchant_secret(http_req_t *r, void *ctx);
 void admin_merchant_get(http_req_t *r, void *ctx);
+/* AssetPay clients of a merchant, read only (src/admin/clients.c). */
+void admin_clients_list(http_req_t *r, void *ctx);
+void admin_clients_get(http_req_t *r, void *ctx);
 /* Open Ledger entities and token lifetimes (src/admin/entities.c). */
 void admin_entities_create(http_req_t *r, void *ctx);
 void admin_entities_list(http_req_t *r, void *ctx);
@@ -87,6 +93,36 @@ json_t *admin_app_json(const store_app_t *x);
 json_t *admin_key_json(const store_api_key_t *k, int64_t now);
 json_t *admin_audit_json(const store_audit_t *ev);
 json_t *admin_entity_json(const store_entity_t *x);
+
+/* admin_key_json plus the key's full text under "key" (the one answer
+ * that carries it). NULL on OOM. */
+json_t *admin_key_json_with_secret(const store_api_key_t *k, const char *text, int64_t now);
+
+/* --- issuing API keys (keys.c) -------------------------------------------- */
+
+/* What a new key gets; NULL / 0 members take the defaults. */
+typedef struct admin_key_req {
+  const char *environment; /* id or name; NULL = "production" */
+  const char *name;        /* NULL = "" */
+  const char *scopes;      /* space-separated, already validated; NULL = "CORE_ACCESS" */
+  const char *prefix;      /* NULL = the app profile's (apikey_default_prefix) */
+  int64_t expires_at;      /* unix seconds, in the future; 0 = never */
+} admin_key_req_t;
+
+/*
+ * Creates a key of `app` (a thelayer app's keys are its Token1s, kind
+ * app_token), writes its text into `text` and the stored row into *k, and
+ * appends the key.create audit event with `actor`. The one place keys are
+ * made: POST /apps/{id}/keys and, for thelayer, POST /apps. 0, or -1 with e
+ * set (400 prefix, 404 environment, 409/503 store, 500) and nothing stored;
+ * `text` is then wiped. The caller wipes `text` after answering.
+ */
+int admin_key_issue(app_t *a, http_req_t *r, const char *actor, const store_app_t *app, const admin_key_req_t *req,
+                    char text[APIKEY_TEXT_MAX], store_api_key_t *k, cerr_t *e);
+
+/* Loads the {id} app for the merchant routes: it must have profile
+ * assetpay (409 otherwise; 404 when absent). 0 or -1 with e set. */
+int admin_merchant_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e);
 
 /* "active" | "rotated" | "expired" | "revoked" for `k` at `now`. */
 const char *admin_key_status(const store_api_key_t *k, int64_t now);

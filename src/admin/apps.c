@@ -1,11 +1,18 @@
 /*
  * apps.c — /admin/v1/apps.
+ *
+ * An app with profile thelayer is The Layer's "API application": its
+ * creation also yields the application's Token1 (an app_token key in the
+ * production environment, docs/profiles/thelayer.md), shown once in the
+ * answer under "token1", as POST /apps/{id}/keys would show it.
  */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
 #include "core/json.h"
+#include "core/log.h"
 
 static const char *const PROFILES[] = {"custos", "openledger", "assetpay", "xumm", "assetlayer", "thelayer", NULL};
 
@@ -45,7 +52,26 @@ void admin_apps_create(http_req_t *r, void *ctx) {
   admin_audit(a, r, actor, "app.create", app.id, detail);
   json_decref(detail);
   json_decref(body);
-  http_reply_json(r, 201, admin_app_json(&app));
+  json_t *out = admin_app_json(&app);
+  if (out && strcmp(app.profile, "thelayer") == 0) {
+    /* The app exists now whatever happens to its Token1: a failure here
+     * answers 201 with "token1": null (and is logged), and
+     * POST /apps/{id}/keys makes one later. */
+    char text[APIKEY_TEXT_MAX] = "";
+    store_api_key_t k;
+    admin_key_req_t req = {0};
+    cerr_t ke;
+    json_t *t1 = admin_key_issue(a, r, actor, &app, &req, text, &k, &ke) == 0
+                     ? admin_key_json_with_secret(&k, text, admin_now())
+                     : json_null();
+    OPENSSL_cleanse(text, sizeof text);
+    if (json_is_null(t1)) log_msg(LOG_ERROR, "app %s created without its Token1: %s", app.id, ke.message);
+    if (json_object_set_new(out, "token1", t1) != 0) {
+      json_decref(out);
+      out = NULL;
+    }
+  }
+  http_reply_json(r, 201, out);
   return;
 fail:
   json_decref(body);

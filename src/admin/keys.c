@@ -128,8 +128,7 @@ static void prefix_of(const char *start, char out[APIKEY_PREFIX_MAX + 1]) {
   out[n] = '\0';
 }
 
-/* A key object plus its full text under "key". */
-static json_t *key_with_secret(const store_api_key_t *k, const char *text, int64_t now) {
+json_t *admin_key_json_with_secret(const store_api_key_t *k, const char *text, int64_t now) {
   json_t *o = admin_key_json(k, now);
   if (o && json_object_set_new(o, "key", json_string(text)) != 0) {
     json_decref(o);
@@ -156,6 +155,45 @@ static int load_key(http_req_t *r, app_t *a, store_api_key_t *k, cerr_t *e) {
   return 0;
 }
 
+int admin_key_issue(app_t *a, http_req_t *r, const char *actor, const store_app_t *app, const admin_key_req_t *req,
+                    char text[APIKEY_TEXT_MAX], store_api_key_t *k, cerr_t *e) {
+  store_environment_t env;
+  const char *prefix = req->prefix ? req->prefix : apikey_default_prefix(app->profile);
+  memset(k, 0, sizeof *k);
+  snprintf(k->scopes, sizeof k->scopes, "%s", req->scopes ? req->scopes : "CORE_ACCESS");
+  if (strcmp(prefix, ADMIN_TOKEN_PREFIX) == 0)
+    return cerr_set(e, 400, CERR_INVALID_FIELD, "prefix", "field 'prefix' %s is reserved for admin tokens",
+                    ADMIN_TOKEN_PREFIX);
+  int rc = find_environment(a->store, app->account_id, req->environment ? req->environment : "production", &env);
+  if (rc == CUSTOS_ENOTFOUND)
+    return cerr_set(e, 404, CERR_NOT_FOUND, "environment", "the app's account has no such environment");
+  if (rc != 0) return admin_store_error(rc, "environment", NULL, e);
+  rc = apikey_generate(prefix, text);
+  if (rc == CUSTOS_EINVAL)
+    return cerr_set(e, 400, CERR_INVALID_FIELD, "prefix",
+                    "field 'prefix' must be 1 to %d characters of a-z 0-9 followed by '_'", APIKEY_PREFIX_MAX - 1);
+  if (rc != 0) return cerr_set(e, 500, CERR_INTERNAL, NULL, "internal error");
+  snprintf(k->app_id, sizeof k->app_id, "%s", app->id);
+  snprintf(k->environment_id, sizeof k->environment_id, "%s", env.id);
+  /* A thelayer app's keys are its Token1s (docs/profiles/thelayer.md). */
+  snprintf(k->kind, sizeof k->kind, "%s", strcmp(app->profile, "thelayer") == 0 ? THELAYER_TOKEN1_KIND : KEY_KIND);
+  snprintf(k->name, sizeof k->name, "%s", req->name ? req->name : "");
+  apikey_start(text, strlen(text), k->start);
+  apikey_hash(text, strlen(text), k->hash);
+  k->expires_at = req->expires_at;
+  rc = store_api_key_create(a->store, k);
+  if (rc != 0) {
+    OPENSSL_cleanse(text, APIKEY_TEXT_MAX);
+    return admin_store_error(rc, "key", NULL, e);
+  }
+  json_t *detail = json_pack("{s:s,s:s,s:s,s:o,s:o}", "app_id", k->app_id, "environment_id", k->environment_id,
+                             "start", k->start, "scopes", scope_list(k->scopes), "expires_at",
+                             k->expires_at ? json_integer(k->expires_at) : json_null());
+  admin_audit(a, r, actor, "key.create", k->id, detail);
+  json_decref(detail);
+  return 0;
+}
+
 void admin_keys_create(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX], id[RAND_ID_MAX];
@@ -163,73 +201,31 @@ void admin_keys_create(http_req_t *r, void *ctx) {
   static const char *const allowed[] = {"environment", "name", "scopes", "expires_at", "prefix", NULL};
   cerr_t e;
   json_t *body = NULL;
-  char text[APIKEY_TEXT_MAX] = "";
+  char text[APIKEY_TEXT_MAX] = "", scopes[STORE_SCOPES_MAX] = "CORE_ACCESS";
   store_app_t app;
-  store_environment_t env;
   store_api_key_t k;
-  memset(&k, 0, sizeof k);
+  admin_key_req_t req = {0};
   int rc = admin_path_id(r, id) ? store_app_get(a->store, id, &app) : CUSTOS_ENOTFOUND;
   if (rc != 0) {
     admin_store_error(rc, "app", NULL, &e);
     goto fail;
   }
-  const char *env_ref = "production", *name = "", *prefix = apikey_default_prefix(app.profile);
-  int64_t expires_at = 0, now = admin_now();
+  int64_t now = admin_now();
   body = admin_body(r, a, allowed, true, &e);
-  if (!body || jbody_str_len(body, "environment", false, 1, STORE_NAME_LEN_MAX, &env_ref, &e) != 0 ||
-      jbody_str(body, "name", false, STORE_NAME_LEN_MAX, &name, &e) != 0 ||
-      jbody_int(body, "expires_at", false, 1, EXPIRES_AT_MAX, &expires_at, &e) != 0 ||
-      jbody_str_len(body, "prefix", false, 2, APIKEY_PREFIX_MAX, &prefix, &e) != 0)
+  if (!body || jbody_str_len(body, "environment", false, 1, STORE_NAME_LEN_MAX, &req.environment, &e) != 0 ||
+      jbody_str(body, "name", false, STORE_NAME_LEN_MAX, &req.name, &e) != 0 ||
+      jbody_int(body, "expires_at", false, 1, EXPIRES_AT_MAX, &req.expires_at, &e) != 0 ||
+      jbody_str_len(body, "prefix", false, 2, APIKEY_PREFIX_MAX, &req.prefix, &e) != 0)
     goto fail;
-  snprintf(k.scopes, sizeof k.scopes, "CORE_ACCESS");
-  if (read_scopes(body, false, k.scopes, &e) < 0) goto fail;
-  if (expires_at && expires_at <= now) {
+  if (read_scopes(body, false, scopes, &e) < 0) goto fail;
+  req.scopes = scopes;
+  if (req.expires_at && req.expires_at <= now) {
     cerr_set(&e, 400, CERR_INVALID_FIELD, "expires_at", "field 'expires_at' must be in the future");
     goto fail;
   }
-  if (strcmp(prefix, ADMIN_TOKEN_PREFIX) == 0) {
-    cerr_set(&e, 400, CERR_INVALID_FIELD, "prefix", "field 'prefix' %s is reserved for admin tokens", ADMIN_TOKEN_PREFIX);
-    goto fail;
-  }
-  rc = find_environment(a->store, app.account_id, env_ref, &env);
-  if (rc == CUSTOS_ENOTFOUND) {
-    cerr_set(&e, 404, CERR_NOT_FOUND, "environment", "the app's account has no such environment");
-    goto fail;
-  }
-  if (rc != 0) {
-    admin_store_error(rc, "environment", NULL, &e);
-    goto fail;
-  }
-  rc = apikey_generate(prefix, text);
-  if (rc == CUSTOS_EINVAL) {
-    cerr_set(&e, 400, CERR_INVALID_FIELD, "prefix",
-             "field 'prefix' must be 1 to %d characters of a-z 0-9 followed by '_'", APIKEY_PREFIX_MAX - 1);
-    goto fail;
-  }
-  if (rc != 0) {
-    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
-    goto fail;
-  }
-  snprintf(k.app_id, sizeof k.app_id, "%s", app.id);
-  snprintf(k.environment_id, sizeof k.environment_id, "%s", env.id);
-  /* A thelayer app's keys are its Token1s (docs/profiles/thelayer.md). */
-  snprintf(k.kind, sizeof k.kind, "%s", strcmp(app.profile, "thelayer") == 0 ? THELAYER_TOKEN1_KIND : KEY_KIND);
-  snprintf(k.name, sizeof k.name, "%s", name);
-  apikey_start(text, strlen(text), k.start);
-  apikey_hash(text, strlen(text), k.hash);
-  k.expires_at = expires_at;
-  rc = store_api_key_create(a->store, &k);
-  if (rc != 0) {
-    admin_store_error(rc, "key", NULL, &e);
-    goto fail;
-  }
-  json_t *detail = json_pack("{s:s,s:s,s:s,s:o,s:o}", "app_id", k.app_id, "environment_id", k.environment_id,
-                             "start", k.start, "scopes", scope_list(k.scopes), "expires_at",
-                             expires_at ? json_integer(expires_at) : json_null());
-  admin_audit(a, r, actor, "key.create", k.id, detail);
-  json_decref(detail);
+  if (admin_key_issue(a, r, actor, &app, &req, text, &k, &e) != 0) goto fail;
   json_decref(body);
-  http_reply_json(r, 201, key_with_secret(&k, text, now));
+  http_reply_json(r, 201, admin_key_json_with_secret(&k, text, now));
   OPENSSL_cleanse(text, sizeof text);
   return;
 fail:
@@ -367,7 +363,7 @@ void admin_keys_rotate(http_req_t *r, void *ctx) {
                              "grace_until", (json_int_t)now + (json_int_t)grace);
   admin_audit(a, r, actor, "key.rotate", old.id, detail);
   json_decref(detail);
-  out = json_pack("{s:o,s:o}", "key", key_with_secret(&nk, text, now), "previous", admin_key_json(&old, now));
+  out = json_pack("{s:o,s:o}", "key", admin_key_json_with_secret(&nk, text, now), "previous", admin_key_json(&old, now));
   OPENSSL_cleanse(text, sizeof text);
   json_decref(body);
   http_reply_json(r, 201, out);

@@ -15,8 +15,7 @@
 #include "core/seal.h"
 #include "profiles/assetpay_merchant.h"
 
-/* Loads the {id} app; it must be an assetpay app. */
-static int load_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e) {
+int admin_merchant_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e) {
   char id[RAND_ID_MAX];
   int rc = admin_path_id(r, id) ? store_app_get(a->store, id, app) : CUSTOS_ENOTFOUND;
   if (rc != 0) return admin_store_error(rc, "app", NULL, e);
@@ -49,7 +48,7 @@ void admin_merchant_secret(http_req_t *r, void *ctx) {
   buf_t sealed;
   buf_init(&sealed, STORE_SECRET_SEALED_MAX - 1);
   int64_t grace = a->cfg.ap_secret_grace_s, now = admin_now();
-  if (load_app(r, a, &app, &e) != 0) goto fail;
+  if (admin_merchant_app(r, a, &app, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, true, &e);
   if (!body || jbody_int(body, "grace_seconds", false, 0, ADMIN_GRACE_MAX, &grace, &e) != 0) goto fail;
   int rc = store_merchant_ensure(a->store, app.id, &m);
@@ -110,7 +109,7 @@ void admin_merchant_get(http_req_t *r, void *ctx) {
   cerr_t e;
   store_app_t app;
   store_merchant_t m;
-  if (load_app(r, a, &app, &e) != 0) {
+  if (admin_merchant_app(r, a, &app, &e) != 0) {
     admin_fail(r, &e);
     return;
   }

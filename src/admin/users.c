@@ -147,6 +147,59 @@ fail:
   admin_fail(r, &e);
 }
 
+/* Looks up the {id} user; on failure fills e (404/503). */
+static int load_user(http_req_t *r, app_t *a, store_user_t *u, cerr_t *e) {
+  char id[RAND_ID_MAX];
+  int rc = admin_path_id(r, id) ? store_user_get(a->store, id, u) : CUSTOS_ENOTFOUND;
+  if (rc != 0) return admin_store_error(rc, "user", NULL, e);
+  return 0;
+}
+
+void admin_users_get(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  cerr_t e;
+  store_user_t u;
+  if (load_user(r, a, &u, &e) != 0) {
+    admin_fail(r, &e);
+    return;
+  }
+  http_reply_json(r, 200, user_json(&u));
+}
+
+void admin_user_tokens_list(http_req_t *r, void *ctx) {
+  app_t *a = ctx;
+  char actor[RAND_ID_MAX];
+  if (!admin_authenticate(r, a, actor)) return;
+  cerr_t e;
+  int limit, n = 0;
+  char after[RAND_ID_MAX];
+  store_user_t u;
+  store_user_token_t *page = NULL;
+  if (load_user(r, a, &u, &e) != 0 || admin_page_params(r, &limit, after, &e) != 0) goto fail;
+  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
+  int rc = page ? store_user_token_list(a->store, u.id, after[0] ? after : NULL, limit + 1, page, &n)
+                : CUSTOS_ENOMEM;
+  if (rc != 0) {
+    admin_store_error(rc, "user token", NULL, &e);
+    goto fail;
+  }
+  int64_t now = admin_now();
+  json_t *data = json_array();
+  for (int i = 0; data && i < n && i < limit; i++)
+    if (json_array_append_new(data, token_json(&page[i], now)) != 0) {
+      json_decref(data);
+      data = NULL;
+    }
+  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
+  free(page);
+  return;
+fail:
+  free(page);
+  admin_fail(r, &e);
+}
+
 void admin_user_tokens_create(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX], uid[RAND_ID_MAX];

@@ -11,8 +11,7 @@ static void usage(FILE *out) {
   fputs("usage: custos account create NAME\n"
         "       custos account list [--limit N] [--after ID] [--all]\n"
         "       custos account show ID\n"
-        "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n"
-        "the admin token is read from $" REMOTE_TOKEN_ENV "\n",
+        REMOTE_USAGE_GLOBAL,
         out);
 }
 

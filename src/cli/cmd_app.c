@@ -1,19 +1,24 @@
 /*
  * cmd_app.c — `custos app create --account ID --name NAME [--profile P] |
  * list [--account ID] | show ID` over the admin API (cli/remote.h).
+ *
+ * Creating a thelayer app also yields its Token1 (the server makes it);
+ * its secret is printed once, as `custos key create` prints a key's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/commands.h"
 #include "cli/remote.h"
+#include "cli/table.h"
 
 static void usage(FILE *out) {
   fputs("usage: custos app create --account ID --name NAME [--profile P]\n"
         "       custos app list [--account ID] [--limit N] [--after ID] [--all]\n"
         "       custos app show ID\n"
         "profiles: custos (default), openledger, assetpay, xumm, assetlayer, thelayer\n"
-        "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n"
-        "the admin token is read from $" REMOTE_TOKEN_ENV "\n",
+        "a thelayer app comes with its Token1 (an app_token key), printed once\n"
+        REMOTE_USAGE_GLOBAL,
         out);
 }
 
@@ -40,7 +45,21 @@ static int create(remote_t *r, const remote_args_t *a) {
   }
   if (body == NULL) return remote_bad_text(r);
   int code = remote_call(r, "POST", "/admin/v1/apps", body, &out);
-  if (code == 0) code = remote_print_object(r, out, NULL);
+  if (code == 0) code = remote_print_object(r, out, "token1");
+  const json_t *t1 = json_object_get(out, "token1");
+  if (code == 0 && json_is_object(t1)) {
+    char *kid = table_clean(json_string_value(json_object_get(t1, "id")), 0);
+    if (!r->json && kid) printf("\ntoken1: %s\n", kid);
+    free(kid);
+    code = remote_print_secret(r, t1, "key");
+  } else if (code == 0 && json_is_null(t1)) {
+    /* The server made the app but not its Token1 (it logged why). */
+    char *id = table_clean(json_string_value(json_object_get(out, "id")), 0);
+    fprintf(stderr, "%s: the app was created without its Token1; make one with `custos key create --app %s`\n",
+            r->prog, id ? id : "ID");
+    free(id);
+    code = 1;
+  }
   json_decref(body);
   json_decref(out);
   return code;

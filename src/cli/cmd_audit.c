@@ -16,8 +16,7 @@ static void usage(FILE *out) {
         "                         [--limit N] [--after ID] [--all]\n"
         "--action: an exact action, or a prefix ending in '.' (key.)\n"
         "--since:  unix seconds, or a duration back from now (30m, 24h, 7d)\n"
-        "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n"
-        "the admin token is read from $" REMOTE_TOKEN_ENV "\n",
+        REMOTE_USAGE_GLOBAL,
         out);
 }
 

@@ -13,8 +13,7 @@ static void usage(FILE *out) {
         "       custos entity list ACCOUNT_ID [--limit N] [--after ID] [--all]\n"
         "       custos entity get ENTITY_ID\n"
         "--id sets an external entity id (1-64 of A-Z a-z 0-9 _ . : -); default ent_...\n"
-        "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n"
-        "the admin token is read from $" REMOTE_TOKEN_ENV "\n",
+        REMOTE_USAGE_GLOBAL,
         out);
 }
 

@@ -11,8 +11,7 @@
 static void usage(FILE *out) {
   fputs("usage: custos env create ACCOUNT_ID NAME\n"
         "       custos env list ACCOUNT_ID [--limit N] [--after ID] [--all]\n"
-        "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n"
-        "the admin token is read from $" REMOTE_TOKEN_ENV "\n",
+        REMOTE_USAGE_GLOBAL,
         out);
 }
 

@@ -30,8 +30,7 @@ static void usage(FILE *out) {
         "DURATION: 30s, 15m, 24h, 7d, or sums such as 1h30m\n"
         "--env defaults to production, --scope to CORE_ACCESS, --prefix to the app\n"
         "profile's (ap_, ol_, tl_, else ck_)\n"
-        "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n"
-        "the admin token is read from $" REMOTE_TOKEN_ENV "\n",
+        REMOTE_USAGE_GLOBAL,
         out);
 }
 
@@ -42,44 +41,10 @@ static const remote_col_t COLS[] = {
     {"EXPIRES", "expires_at", REMOTE_TIME}, {"LAST USED", "last_used_at", REMOTE_USED},
 };
 
-/* Prints the secret of a create/rotate answer (`key` object), then the
- * warning. With --json the JSON is already out; only the warning goes, to
- * stderr, so stdout stays one document. */
-static int print_secret(const remote_t *r, const json_t *key) {
-  const char *secret = json_string_value(json_object_get(key, "key"));
-  if (r->json) {
-    fprintf(stderr, "%s: the answer holds the key's secret; it will not be shown again\n",
-            r->prog);
-    return 0;
-  }
-  if (secret == NULL) {
-    fprintf(stderr, "%s: the answer holds no secret\n", r->prog);
-    return 1;
-  }
-  char *clean = table_clean(secret, 0);
-  int bad = clean == NULL ||
-            printf("\nsecret: %s\nSave this secret now: it will not be shown again.\n", clean) < 0;
-  if (clean) {
-    memset(clean, 0, strlen(clean));
-    free(clean);
-  }
-  return bad || fflush(stdout) != 0 ? 1 : 0;
-}
-
 /* "/admin/v1/keys/ID" + suffix into path; 0 or an exit code. */
 static int key_path(remote_t *r, const char *id, const char *suffix, char *path, size_t cap) {
   snprintf(path, cap, "/admin/v1/keys");
   return remote_path_id(path, cap, r->prog, "a key", id, suffix);
-}
-
-static int parse_duration_opt(const remote_t *r, const char *flag, const char *text,
-                              int64_t *out) {
-  if (duration_parse(text, out) != 0) {
-    fprintf(stderr, "%s: --%s \"%s\" is not a duration (30s, 15m, 24h, 7d)\n", r->prog, flag,
-            text);
-    return 2;
-  }
-  return 0;
 }
 
 static int create(remote_t *r, const remote_args_t *a) {
@@ -94,7 +59,7 @@ static int create(remote_t *r, const remote_args_t *a) {
     return 2;
   }
   int64_t ttl = 0;
-  if (expires != NULL && parse_duration_opt(r, "expires-in", expires, &ttl) != 0) return 2;
+  if (expires != NULL && remote_duration_opt(r, "expires-in", expires, &ttl) != 0) return 2;
   if (expires != NULL && ttl == 0) {
     fprintf(stderr, "%s: --expires-in must be longer than 0s\n", r->prog);
     return 2;
@@ -121,7 +86,7 @@ static int create(remote_t *r, const remote_args_t *a) {
 
   code = remote_call(r, "POST", path, body, &out);
   if (code == 0) code = remote_print_object(r, out, "key");
-  if (code == 0) code = print_secret(r, out);
+  if (code == 0) code = remote_print_secret(r, out, "key");
   goto done;
 bad_text:
   code = remote_bad_text(r);
@@ -213,32 +178,13 @@ static int rotate(remote_t *r, const remote_args_t *a) {
   const char *grace = remote_opt(a, "grace");
   json_t *body = NULL, *out = NULL;
   int64_t secs = 0;
-  if (grace != NULL && parse_duration_opt(r, "grace", grace, &secs) != 0) return 2;
+  if (grace != NULL && remote_duration_opt(r, "grace", grace, &secs) != 0) return 2;
   int code = key_path(r, a->pos[1], "/rotate", path, sizeof path);
   if (code != 0) return code;
   body = grace ? json_pack("{s:I}", "grace_seconds", (json_int_t)secs) : json_object();
   if (body == NULL) return remote_bad_text(r);
   code = remote_call(r, "POST", path, body, &out);
-  json_t *key = json_object_get(out, "key"), *prev = json_object_get(out, "previous");
-  if (code == 0 && r->json) {
-    code = remote_print_json(out);
-  } else if (code == 0) {
-    if (!json_is_object(key)) {
-      fprintf(stderr, "%s: the answer holds no new key\n", r->prog);
-      code = 1;
-    } else {
-      code = remote_print_object(r, key, "key");
-    }
-    if (code == 0 && json_is_object(prev)) {
-      char *until = remote_format(json_object_get(prev, "grace_until"), REMOTE_TIME);
-      char *id = table_clean(json_string_value(json_object_get(prev, "id")), 0);
-      if (until && id)
-        printf("\nprevious key %s keeps working until %s\n", id, until);
-      free(until);
-      free(id);
-    }
-  }
-  if (code == 0) code = print_secret(r, key);
+  if (code == 0) code = remote_print_rotation(r, out, "key", "key", "key");
   json_decref(body);
   json_decref(out);
   return code;

@@ -62,6 +62,18 @@ int cmd_app(int argc, char **argv);
  * rotate print the secret once. */
 int cmd_key(int argc, char **argv);
 
+/* custos user create --app ID --external-id EXT | list --app ID | show ID
+ * and custos user token issue USER_ID --level L [--expires-in D] | list
+ * USER_ID | show ID | rotate ID [--grace D] | revoke ID (src/cli/cmd_user.c):
+ * an app's end users and their tokens (The Layer Token2). Issue and rotate
+ * print the secret once. */
+int cmd_user(int argc, char **argv);
+
+/* custos merchant show APP | secret APP [--grace D] | clients APP | client
+ * APP STEAM_ID (src/cli/cmd_merchant.c): an assetpay app's merchant, its
+ * API secret (printed once, by secret) and its clients. */
+int cmd_merchant(int argc, char **argv);
+
 /* custos audit list [--action A] [--target T] [--actor X] [--since WHEN]
  * (src/cli/cmd_audit.c). */
 int cmd_audit(int argc, char **argv);

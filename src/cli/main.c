@@ -21,6 +21,8 @@ static const struct {
     {"entity", cmd_entity, "create ACCOUNT_ID NAME [--id ID] | list ACCOUNT_ID | get ID: Open Ledger entities (admin API)"},
     {"app", cmd_app, "create | list | show: apps (admin API)"},
     {"key", cmd_key, "create | list | show | rotate | revoke | scopes: API keys (admin API)"},
+    {"user", cmd_user, "create | list | show | token …: an app's users and their tokens (The Layer Token2)"},
+    {"merchant", cmd_merchant, "show | secret | clients | client: AssetPay merchants and clients (admin API)"},
     {"audit", cmd_audit, "list [filters]: the audit trail (admin API)"},
     {"keys", cmd_keys, "list | rotate: token signing keys, the JWKS (store directly)"},
     /* Hidden (help NULL): for tests. */

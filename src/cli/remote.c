@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/duration.h"
 #include "cli/table.h"
 #include "core/buf.h"
 #include "custos.h"
@@ -424,6 +425,55 @@ out:
   json_decref(all);
   table_cleanup(&t);
   return code;
+}
+
+int remote_duration_opt(const remote_t *r, const char *flag, const char *text, int64_t *out) {
+  if (duration_parse(text, out) != 0) {
+    fprintf(stderr, "%s: --%s \"%s\" is not a duration (30s, 15m, 24h, 7d)\n", r->prog, flag, text);
+    return 2;
+  }
+  return 0;
+}
+
+int remote_print_secret(const remote_t *r, const json_t *obj, const char *field) {
+  const char *secret = json_string_value(json_object_get(obj, field));
+  if (r->json) {
+    fprintf(stderr, "%s: the answer holds a secret; it will not be shown again\n", r->prog);
+    return 0;
+  }
+  if (secret == NULL) {
+    fprintf(stderr, "%s: the answer holds no secret\n", r->prog);
+    return 1;
+  }
+  char *clean = table_clean(secret, 0);
+  int bad = clean == NULL || printf("\nsecret: %s\nSave this secret now: it will not be shown again.\n", clean) < 0;
+  if (clean) {
+    memset(clean, 0, strlen(clean));
+    free(clean);
+  }
+  return bad || fflush(stdout) != 0 ? 1 : 0;
+}
+
+int remote_print_rotation(const remote_t *r, const json_t *out, const char *member, const char *field,
+                          const char *noun) {
+  const json_t *fresh = json_object_get(out, member), *prev = json_object_get(out, "previous");
+  int code;
+  if (r->json) {
+    code = remote_print_json(out);
+  } else if (!json_is_object(fresh)) {
+    fprintf(stderr, "%s: the answer holds no new %s\n", r->prog, noun);
+    return 1;
+  } else {
+    code = remote_print_object(r, fresh, field);
+    if (code == 0 && json_is_object(prev)) {
+      char *until = remote_format(json_object_get(prev, "grace_until"), REMOTE_TIME);
+      char *id = table_clean(json_string_value(json_object_get(prev, "id")), 0);
+      if (until && id) printf("\nprevious %s %s keeps working until %s\n", noun, id, until);
+      free(until);
+      free(id);
+    }
+  }
+  return code == 0 ? remote_print_secret(r, fresh, field) : code;
 }
 
 int remote_bad_text(const remote_t *r) {

@@ -31,6 +31,11 @@
 #define REMOTE_MAX_LIMIT 100   /* --limit, as the admin API allows */
 #define REMOTE_MAX_PAGES 10000 /* --all stops (and fails) after this many pages */
 
+/* The last lines of every admin command's usage. */
+#define REMOTE_USAGE_GLOBAL                                                     \
+  "global: --url URL (else $CUSTOS_URL, else " REMOTE_DEFAULT_URL "), --json\n" \
+  "the admin token is read from $" REMOTE_TOKEN_ENV "\n"
+
 typedef struct remote_opt {
   const char *name;  /* without the leading "--" */
   const char *value; /* borrowed from argv */
@@ -174,6 +179,30 @@ char *remote_format(const json_t *v, remote_fmt_t fmt);
  */
 int remote_path_id(char *path, size_t cap, const char *prog, const char *what, const char *id,
                    const char *suffix);
+
+/*
+ * Reads DURATION (duration.h) given as --`flag`. 0 with *out set, or 2
+ * after printing "PROG: --flag "TEXT" is not a duration (...)".
+ */
+int remote_duration_opt(const remote_t *r, const char *flag, const char *text, int64_t *out);
+
+/*
+ * Prints the one secret of a create/rotate answer: member `field` of
+ * `obj` (a key's "key", a user token's "token", a merchant's "secret"),
+ * set apart, with a line saying it will not be shown again. With --json
+ * the JSON is already out; only the warning goes, to stderr, so stdout
+ * stays one document. 0, or 1 (no secret in the answer, write error).
+ */
+int remote_print_secret(const remote_t *r, const json_t *obj, const char *field);
+
+/*
+ * Prints a rotation answer {"<member>": new object with its secret under
+ * `field`, "previous": old object}: with --json the JSON; else the new
+ * object without the secret, "previous <noun> ID keeps working until
+ * TIME", then the secret (remote_print_secret). 0 or 1.
+ */
+int remote_print_rotation(const remote_t *r, const json_t *out, const char *member, const char *field,
+                          const char *noun);
 
 /* Appends "&name=escaped(value)" (or "?" first) to path. 0, 1 if too long. */
 int remote_query(char *path, size_t cap, const char *name, const char *value);

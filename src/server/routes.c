@@ -34,6 +34,8 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/keys", admin_keys_list, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/secret", admin_merchant_secret, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/merchant", admin_merchant_get, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/clients", admin_clients_list, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/clients/{steam_id}", admin_clients_get, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/keys/{id}", admin_keys_get, a, NULL);
   rc |= router_add(r, HTTP_PATCH, "/admin/v1/keys/{id}", admin_keys_patch, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/keys/{id}/rotate", admin_keys_rotate, a, NULL);
@@ -41,6 +43,8 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/users", admin_users_create, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/apps/{id}/users", admin_users_list, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/apps/{id}/users/{uid}/tokens", admin_user_tokens_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/users/{id}", admin_users_get, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/users/{id}/tokens", admin_user_tokens_list, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/user-tokens/{id}", admin_user_tokens_get, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/rotate", admin_user_tokens_rotate, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/revoke", admin_user_tokens_revoke, a, NULL);
