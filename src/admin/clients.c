@@ -7,6 +7,12 @@
  * A client row holds no secret (the merchant's API secret lives in the
  * merchant row, never shown here), so the whole stored client is shown:
  * its clientData, the risk limit and tier computed from it, and counts.
+ *
+ * client_data is the stored text itself, as a JSON string: it is what
+ * JSON.stringify wrote and what the client token carries, byte for byte.
+ * Re-encoding it through jansson would not be: 0.1 would come out as
+ * 0.10000000000000001, and 1e20 (21 digits from JSON.stringify) is beyond
+ * jansson's integers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +21,11 @@
 #include "core/json.h"
 #include "core/log.h"
 
-/*
- * The stored clientData text as a JSON value. It is what JSON.stringify
- * wrote, so it parses; numbers beyond int64 (JSON.stringify writes 1e20 as
- * 21 digits) make jansson refuse integers, and then every number is read
- * as a double, which is what the value meant in JavaScript anyway.
- */
-static json_t *client_data_json(const char *text) {
-  if (!text) return json_null();
-  json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-  if (!v) v = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
-  return v ? v : json_null();
-}
-
 static json_t *client_json(const store_ap_client_t *c) {
   return json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:I,s:i,s:I,s:I,s:I}", "app_id", c->app_id, "steam_id", c->steam_id,
                    "trade_url", c->trade_url, "partner_match", c->partner_match, "client_id",
                    c->client_id[0] ? json_string(c->client_id) : json_null(), "client_data",
-                   client_data_json(c->client_data), "risk_limit", (json_int_t)c->risk_limit, "risk_tier",
+                   c->client_data ? json_string(c->client_data) : json_null(), "risk_limit", (json_int_t)c->risk_limit, "risk_tier",
                    c->risk_tier, "created_at", (json_int_t)c->created_at, "updated_at", (json_int_t)c->updated_at,
                    "auth_count", (json_int_t)c->auth_count);
 }

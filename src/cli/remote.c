@@ -273,7 +273,7 @@ int remote_print_json(const json_t *v) {
  * grace_until. Shown as dates in key: value blocks. */
 static bool is_time_field(const char *k) {
   size_t n = strlen(k);
-  return strcmp(k, "at") == 0 || strcmp(k, "grace_until") == 0 ||
+  return strcmp(k, "at") == 0 || (n > 6 && strcmp(k + n - 6, "_until") == 0) ||
          (n > 3 && strcmp(k + n - 3, "_at") == 0);
 }
 

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
+import { startPrivatePg } from './lib/pg.mjs';
 
 const PG_URL = process.env.CUSTOS_TEST_PG_URL;
 const requirePg = process.env.CUSTOS_REQUIRE_PG === '1';
@@ -210,6 +211,59 @@ function suite(kind) {
       assert.equal(q.stdout.trim(), '|{"kycLevel":3}|2|1|125', q.stderr);
     });
 
+    test('admin API: the clients, paginated by Steam ID, clientData as stored, no secret', async () => {
+      const sid = '76561198000000077';
+      const url = 'https://steamcommunity.com/tradeoffer/new/?partner=39734314&token=tok';
+      const cd = '{"totalWager":5000,"fee":0.1,"big":100000000000000000000,"kycLevel":2,"nested":{"a":[1,"é"]}}';
+      const r0 = await auth(`{"clientSteamId":"${sid}","clientTradeUrl":"${url}","clientId":"cd-1","clientData":${cd}}`);
+      assert.equal(r0.status, 200, r0.text);
+      let r = await adm('GET', `/admin/v1/apps/${appId}/clients/${sid}`);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(Object.keys(r.json), ['app_id', 'steam_id', 'trade_url', 'partner_match', 'client_id', 'client_data',
+        'risk_limit', 'risk_tier', 'created_at', 'updated_at', 'auth_count']);
+      assert.equal(r.json.app_id, appId);
+      assert.equal(r.json.client_id, 'cd-1');
+      assert.equal(r.json.partner_match, false);
+      // Exactly what the client token carries: JSON.stringify of the parsed clientData.
+      assert.equal(r.json.client_data, JSON.stringify(JSON.parse(cd)));
+      assert.deepEqual(b64json(r0.json.data.token.split('.')[1]).client.clientData, JSON.parse(r.json.client_data));
+      assert.equal(r.json.risk_limit, 400);
+      assert.equal(r.json.risk_tier, 2);
+      assert.equal(r.json.auth_count, 1);
+      assert.ok(!r.text.includes(secret), 'no secret in a client');
+      // The whole list, page by page, in Steam ID order.
+      const seen = [];
+      let after = null;
+      for (let i = 0; i < 50; i++) {
+        r = await adm('GET', `/admin/v1/apps/${appId}/clients?limit=2${after ? `&after=${after}` : ''}`);
+        assert.equal(r.status, 200, r.text);
+        assert.ok(r.json.data.length <= 2);
+        seen.push(...r.json.data.map((x) => x.steam_id));
+        if (!r.json.next) break;
+        assert.equal(r.json.next, r.json.data.at(-1).steam_id);
+        after = r.json.next;
+      }
+      assert.ok(seen.length >= 3, seen.join());
+      assert.deepEqual(seen, [...seen].sort());
+      assert.equal(new Set(seen).size, seen.length);
+      assert.ok(seen.includes(sid) && seen.includes(SID));
+      // Errors: unknown and malformed Steam IDs, a bad cursor, an app that is no merchant.
+      for (const s of ['76561198999999999', '123', 'x'.repeat(17)]) {
+        r = await adm('GET', `/admin/v1/apps/${appId}/clients/${s}`);
+        assert.equal(r.status, 404, r.text);
+        assert.deepEqual(r.json.error.code, 'not_found');
+        assert.equal(r.json.error.message, 'no such client');
+      }
+      r = await adm('GET', `/admin/v1/apps/${appId}/clients?after=abc`);
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error.message, "query parameter 'after' must be a Steam ID (17 digits)");
+      const other = await adm('POST', '/admin/v1/apps', { account_id: acctId, name: 'not-a-merchant', profile: 'custos' });
+      r = await adm('GET', `/admin/v1/apps/${other.json.id}/clients`);
+      assert.equal(r.status, 409);
+      assert.equal(r.json.error.message, `app ${other.json.id} has profile custos; merchants are apps with profile assetpay`);
+      assert.equal((await adm('GET', '/admin/v1/apps/app_nope/clients')).status, 404);
+    });
+
     test('errors: status, code and message in the AssetPay envelope', async () => {
       const cases = [
         [() => api('POST', '/auth/authenticate-client', SEED_BODY), 401, 'MISSING_API_KEY', 'API key is required in the api-key header'],
@@ -233,6 +287,9 @@ function suite(kind) {
         [() => auth({ clientSteamId: SID, clientTradeUrl: URL_OK, clientData: [1] }), 400, 'VALIDATION_ERROR', "field 'clientData' must be an object"],
         [() => auth({ clientSteamId: SID, clientTradeUrl: URL_OK, clientData: null }), 400, 'VALIDATION_ERROR', "field 'clientData' must be an object"],
         [() => api('GET', '/auth/authenticate-client'), 405, 'METHOD_NOT_ALLOWED', null],
+        // over server.limits.max_body_bytes (64 KiB by default), though valid JSON
+        [() => auth(JSON.stringify({ clientSteamId: SID, clientTradeUrl: URL_OK, clientData: { pad: 'x'.repeat(70000) } })),
+          413, 'PAYLOAD_TOO_LARGE', null],
       ];
       for (const [call, status, code, message] of cases) {
         const r = await call();
@@ -402,6 +459,85 @@ describe('assetpay.reject_partner_mismatch', () => {
     } finally {
       await c.stop();
       c.cleanup();
+    }
+  });
+});
+
+describe('assetpay rate limit', () => {
+  test('429 RATE_LIMITED with Retry-After once a key spends its burst', async () => {
+    const dir = tempDir('custos-assetpay-rl-');
+    const store = `sqlite:${dir}/custos.db`;
+    const init = adminInit({ store, dir });
+    const c = await startCustos({ dir, store, args: ['--set', 'keys.burst=2', '--set', 'keys.rate_per_second=1'] });
+    try {
+      const H = { Authorization: `Bearer ${init.token}`, 'Content-Type': 'application/json' };
+      const post = async (p, b) => (await fetch(`${c.url}${p}`, { method: 'POST', headers: H, body: JSON.stringify(b) })).json();
+      const acct = await post('/admin/v1/accounts', { name: 'rl' });
+      const app = await post('/admin/v1/apps', { account_id: acct.id, name: 'rl', profile: 'assetpay' });
+      const k = (await post(`/admin/v1/apps/${app.id}/keys`, {})).key;
+      await post(`/admin/v1/apps/${app.id}/secret`, {});
+      const statuses = [];
+      let last;
+      for (let i = 0; i < 4; i++) {
+        last = await fetch(`${c.url}/auth/authenticate-client`, { method: 'POST', headers: { 'api-key': k, 'Content-Type': 'application/json' }, body: SEED_BODY });
+        statuses.push(last.status);
+        if (i < 3) await last.arrayBuffer();
+      }
+      assert.deepEqual(statuses.slice(0, 2), [200, 200]);
+      assert.equal(last.status, 429);
+      assert.ok(Number(last.headers.get('retry-after')) >= 1, last.headers.get('retry-after'));
+      const j = await last.json();
+      assert.deepEqual(j, { requestId: last.headers.get('x-request-id'), success: false,
+        error: { code: 'RATE_LIMITED', message: 'Too many requests; retry later' } });
+    } finally {
+      await c.stop();
+      c.cleanup();
+    }
+  });
+});
+
+describe('assetpay while PostgreSQL is down', { skip: pgSkip }, () => {
+  test('503 SERVICE_UNAVAILABLE with Retry-After for a key not cached yet; back to 200 when it returns', async () => {
+    const pg = startPrivatePg();
+    const dir = tempDir('custos-assetpay-503-');
+    let c;
+    try {
+      const init = adminInit({ store: pg.url, dir });
+      assert.equal(init.status, 0, init.stderr);
+      c = await startCustos({ dir, store: pg.url });
+      const H = { Authorization: `Bearer ${init.token}`, 'Content-Type': 'application/json' };
+      const post = async (p, b) => (await fetch(`${c.url}${p}`, { method: 'POST', headers: H, body: JSON.stringify(b) })).json();
+      const acct = await post('/admin/v1/accounts', { name: 'down' });
+      const app = await post('/admin/v1/apps', { account_id: acct.id, name: 'down', profile: 'assetpay' });
+      const k = (await post(`/admin/v1/apps/${app.id}/keys`, {})).key; // never used: not in any cache
+      await post(`/admin/v1/apps/${app.id}/secret`, {});
+      const authenticate = () => fetch(`${c.url}/auth/authenticate-client`, {
+        method: 'POST', headers: { 'api-key': k, 'Content-Type': 'application/json' }, body: SEED_BODY,
+        signal: AbortSignal.timeout(10000),
+      });
+      pg.stop();
+      try {
+        const t0 = Date.now();
+        const r = await authenticate();
+        assert.equal(r.status, 503);
+        assert.equal(r.headers.get('retry-after'), '1');
+        assert.match(r.headers.get('content-type'), /^application\/json/);
+        assert.equal(await r.text(), JSON.stringify({ requestId: r.headers.get('x-request-id'), success: false,
+          error: { code: 'SERVICE_UNAVAILABLE', message: 'Authentication is temporarily unavailable' } }));
+        assert.ok(Date.now() - t0 < 8000, `503 took ${Date.now() - t0} ms`);
+      } finally {
+        pg.start(); // restore what the test broke, whatever happened above
+      }
+      let ok = null;
+      for (let i = 0; i < 100 && ok === null; i++) {
+        const r = await authenticate();
+        if (r.status === 200) ok = await r.json();
+        else { assert.equal(r.status, 503, await r.text()); await new Promise((res) => setTimeout(res, 100)); }
+      }
+      assert.ok(ok && ok.success, 'custos did not recover once PostgreSQL was back');
+    } finally {
+      if (c) { await c.stop(); c.cleanup(); }
+      pg.destroy();
     }
   });
 });
