@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
+import { startPrivatePg } from './lib/pg.mjs';
 
 const PG_URL = process.env.CUSTOS_TEST_PG_URL;
 const requirePg = process.env.CUSTOS_REQUIRE_PG === '1';
@@ -310,6 +311,54 @@ describe('thelayer rate limit', () => {
     } finally {
       await c.stop();
       c.cleanup();
+    }
+  });
+});
+
+describe('thelayer while PostgreSQL is down', { skip: pgSkip }, () => {
+  test('503 SERVICE_UNAVAILABLE with Retry-After for tokens not cached yet; cached ones still pass; recovery', async () => {
+    const pg = startPrivatePg();
+    const dir = tempDir('custos-thelayer-503-');
+    let c;
+    try {
+      const init = adminInit({ store: pg.url, dir });
+      assert.equal(init.status, 0, init.stderr);
+      c = await startCustos({ dir, store: pg.url, args: ['--set', `policy.file=${POLICY}`] });
+      const api = admin(c.url, init.token);
+      const acct = (await api('POST', '/admin/v1/accounts', { name: 'down' })).json.id;
+      const app = (await api('POST', '/admin/v1/apps', { account_id: acct, name: 'down', profile: 'thelayer' })).json;
+      const k = app.token1.key;
+      const u = (await api('POST', `/admin/v1/apps/${app.id}/users`, { external_id: 'u' })).json.id;
+      const tok = async () => (await api('POST', `/admin/v1/apps/${app.id}/users/${u}/tokens`, { access_level: 'read' })).json.token;
+      const warm = await tok();
+      const cold = await tok(); // never checked: in no cache
+      const ask = (t2) => fetch(`${c.url}/v1/check`, {
+        headers: { 'X-Original-Method': 'GET', 'X-Original-URI': '/api/x', Token1: k, Token2: t2 },
+        signal: AbortSignal.timeout(10000),
+      });
+      assert.equal((await ask(warm)).status, 200);
+      pg.stop();
+      try {
+        const r = await ask(cold);
+        assert.equal(r.status, 503);
+        assert.equal(r.headers.get('retry-after'), '1');
+        assert.match(r.headers.get('content-type'), /^application\/json/);
+        assert.equal(await r.text(), '{"error":{"code":"SERVICE_UNAVAILABLE","message":"Authentication is temporarily unavailable"}}');
+        assert.equal((await ask(warm)).status, 200, 'a cached pair needs no store');
+      } finally {
+        pg.start(); // restore what the test broke, whatever happened above
+      }
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        const r = await ask(cold);
+        status = r.status;
+        await r.arrayBuffer();
+        if (status !== 200) { assert.equal(status, 503); await sleep(100); }
+      }
+      assert.equal(status, 200, 'custos did not recover once PostgreSQL was back');
+    } finally {
+      if (c) { await c.stop(); c.cleanup(); }
+      pg.destroy();
     }
   });
 });
