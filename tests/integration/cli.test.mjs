@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { BIN, startCustos, run, freshPgDatabase } from './lib/custos.mjs';
+import { join } from 'node:path';
+import { BIN, SOURCE_DIR, startCustos, run, freshPgDatabase } from './lib/custos.mjs';
 
 // cli_postgres.test.mjs runs this same file with the server on PostgreSQL.
 const onPg = process.env.CUSTOS_CLI_STORE === 'postgres';
@@ -69,7 +70,8 @@ function runAsync(args, env) {
 
 before(async () => {
   const store = onPg ? freshPgDatabase(process.env.CUSTOS_TEST_PG_URL, 'custos_cli') : undefined;
-  c = await startCustos({ store });
+  // The policy lets the thelayer test ask /v1/check about the tokens the CLI made.
+  c = await startCustos({ store, args: ['--set', `policy.file=${join(SOURCE_DIR, 'examples/policy.yaml')}`] });
   const r = run(['admin', 'init', '--store', store || `sqlite:${c.dir}/custos.db`,
     '--master-key-file', `${c.dir}/master.key`]);
   assert.equal(r.status, 0, `admin init failed: ${r.stderr}`);
@@ -223,6 +225,199 @@ test('rotate with --grace 2s: old key works, then stops; new key works', async (
   assert.equal(out.previous.key, undefined);
 });
 
+// The Layer: `app create --profile thelayer` prints Token1 once; users and
+// their tokens (Token2) through `custos user`; checked with /v1/check.
+async function layerCheck(t1, t2, method = 'GET') {
+  const r = await fetch(`${c.url}/v1/check`, { headers: { 'X-Original-Method': method, 'X-Original-URI': '/api/x', Token1: t1, Token2: t2 } });
+  return { status: r.status, text: await r.text() };
+}
+
+test('thelayer: app create prints Token1; user create/list/show; token issue/list/show/rotate/revoke', async () => {
+  const acct = cliJson(['account', 'create', 'Layer Corp']);
+  let r = cli(['app', 'create', '--account', acct.id, '--name', 'Inventory sync', '--profile', 'thelayer']);
+  assert.equal(r.status, 0, r.stderr);
+  const appId = field(r.stdout, 'id');
+  assert.equal(field(r.stdout, 'profile'), 'thelayer');
+  const token1 = field(r.stdout, 'secret');
+  const token1Id = field(r.stdout, 'token1');
+  assert.match(token1, /^tl_[0-9A-Za-z]+$/);
+  assert.match(r.stdout, /will not be shown again/);
+  assert.equal(r.stdout.split(token1).length, 2, 'Token1 is printed exactly once');
+  const k = cliJson(['key', 'show', token1Id]);
+  assert.equal(k.app_id, appId);
+  assert.equal(k.kind, 'app_token');
+  assert.ok(token1.startsWith(k.start));
+  // --json: the app with its Token1 under token1, the text only there
+  const j = cliJson(['app', 'create', '--account', acct.id, '--name', 'second', '--profile', 'thelayer']);
+  assert.match(j.token1.key, /^tl_/);
+  assert.equal(j.token1.kind, 'app_token');
+  assert.equal(j.token1.app_id, j.id);
+  assert.equal(cliJson(['app', 'show', j.id]).token1, undefined, 'Token1 is shown only at creation');
+  // other profiles get no Token1
+  assert.equal(cliJson(['app', 'create', '--account', acct.id, '--name', 'plain']).token1, undefined);
+
+  // users
+  r = cli(['user', 'create', '--app', appId, '--external-id', 'player-42']);
+  assert.equal(r.status, 0, r.stderr);
+  const userId = field(r.stdout, 'id');
+  assert.match(userId, /^usr_/);
+  assert.equal(field(r.stdout, 'external_id'), 'player-42');
+  assert.equal(field(r.stdout, 'app_id'), appId);
+  const u2 = cliJson(['user', 'create', '--app', appId, '--external-id', 'player-43']);
+  r = cli(['user', 'list', '--app', appId]);
+  assert.equal(r.status, 0, r.stderr);
+  const [head, ...rows] = r.stdout.trimEnd().split('\n');
+  assert.match(head, /^ID\s+EXTERNAL ID\s+CREATED$/);
+  assert.deepEqual(rows.map((l) => l.split(/\s+/)[0]).sort(), [userId, u2.id].sort());
+  assert.deepEqual(cliJson(['user', 'show', userId]), { ...cliJson(['user', 'list', '--app', appId]).data.find((x) => x.id === userId) });
+
+  // Token2: issued (secret once), works with Token1 through /v1/check
+  r = cli(['user', 'token', 'issue', userId, '--level', 'write', '--expires-in', '7d']);
+  assert.equal(r.status, 0, r.stderr);
+  const t2 = field(r.stdout, 'secret');
+  const t2Id = field(r.stdout, 'id');
+  assert.match(t2, /^tlu_/);
+  assert.equal(field(r.stdout, 'access_level'), 'write');
+  assert.equal(field(r.stdout, 'user_id'), userId);
+  assert.equal(r.stdout.split(t2).length, 2, 'Token2 is printed exactly once');
+  assert.equal((await layerCheck(token1, t2, 'POST')).status, 200);
+  const shown = cliJson(['user', 'token', 'show', t2Id]);
+  assert.equal(shown.status, 'active');
+  assert.equal(shown.token, undefined, 'no secret after issue');
+  assert.ok(Math.abs(shown.expires_at - (Date.now() / 1000 + 7 * 86400)) < 120);
+  r = cli(['user', 'token', 'list', userId]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.split('\n')[0], /^ID\s+START\s+LEVEL\s+STATUS\s+EXPIRES\s+LAST USED$/);
+  assert.match(r.stdout, new RegExp(`^${t2Id}\\s+${shown.start}\\s+write\\s+active\\s`, 'm'));
+  assert.ok(!r.stdout.includes(t2));
+
+  // rotate: the new one works, the old one until its grace ends
+  r = cli(['user', 'token', 'rotate', t2Id, '--grace', '1h']);
+  assert.equal(r.status, 0, r.stderr);
+  const t2b = field(r.stdout, 'secret');
+  const t2bId = field(r.stdout, 'id');
+  assert.notEqual(t2b, t2);
+  assert.match(r.stdout, new RegExp(`previous token ${t2Id} keeps working until \\d{4}-`));
+  assert.equal((await layerCheck(token1, t2)).status, 200);
+  assert.equal((await layerCheck(token1, t2b)).status, 200);
+  const listed = cliJson(['user', 'token', 'list', userId, '--all']).data;
+  assert.deepEqual(listed.map((x) => x.id).sort(), [t2Id, t2bId].sort());
+  assert.equal(listed.find((x) => x.id === t2Id).status, 'rotated');
+  assert.ok(listed.every((x) => x.token === undefined));
+
+  // revoke: refused at once
+  r = cli(['user', 'token', 'revoke', t2bId]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(field(r.stdout, 'status'), 'revoked');
+  const denied = await layerCheck(token1, t2b);
+  assert.equal(denied.status, 401);
+  assert.equal(denied.text, '{"error":{"code":"TOKEN2_INVALID","message":"Token2 is invalid or has been revoked"}}');
+});
+
+test('thelayer: bad input to custos user is refused with the server\'s message', async () => {
+  const acct = cliJson(['account', 'create', 'Layer errors']);
+  const app = cliJson(['app', 'create', '--account', acct.id, '--name', 'e', '--profile', 'thelayer']);
+  const user = cliJson(['user', 'create', '--app', app.id, '--external-id', 'dup']);
+  let r = cli(['user', 'create', '--app', app.id, '--external-id', 'dup']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^custos user create: the app already has a user with this external_id \(field "external_id"; HTTP 409 conflict\)/);
+  r = cli(['user', 'token', 'issue', user.id, '--level', 'root']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /field 'access_level' must be one of read, write, admin \(field "access_level"; HTTP 400 invalid_field\)/);
+  assert.equal(r.stdout, '');
+  r = cli(['user', 'show', 'usr_doesnotexist0000000000']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^custos user show: no such user \(HTTP 404 not_found\)/);
+  r = cli(['user', 'token', 'issue', 'usr_doesnotexist0000000000', '--level', 'read']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no such user/);
+  r = cli(['user', 'token', 'rotate', 'utk_doesnotexist0000000000']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^custos user token rotate: no such user token \(HTTP 404 not_found\)/);
+  r = cli(['user', 'list', '--app', 'app_doesnotexist0000000000']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no such app/);
+  // nothing was stored by the refusals
+  assert.deepEqual(cliJson(['user', 'list', '--app', app.id]).data.map((x) => x.id), [user.id]);
+  assert.deepEqual(cliJson(['user', 'token', 'list', user.id]).data, []);
+});
+
+// AssetPay: the merchant's API secret and the clients it authenticated.
+test('assetpay: merchant show/secret (once, rotation with grace); clients list and one', async () => {
+  const acct = cliJson(['account', 'create', 'Merchant']);
+  const app = cliJson(['app', 'create', '--account', acct.id, '--name', 'shop', '--profile', 'assetpay']);
+  let r = cli(['merchant', 'show', app.id]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(field(r.stdout, 'has_secret'), 'false');
+  const mid = Number(field(r.stdout, 'merchant_id'));
+  assert.ok(mid > 0);
+  r = cli(['merchant', 'secret', app.id]);
+  assert.equal(r.status, 0, r.stderr);
+  const secret = field(r.stdout, 'secret');
+  assert.match(secret, /^aps_[0-9A-Za-z]{48}$/);
+  assert.equal(r.stdout.split(secret).length, 2, 'the secret is printed exactly once');
+  assert.equal(field(r.stdout, 'has_secret'), 'true');
+  const shown = cliJson(['merchant', 'show', app.id]);
+  assert.equal(shown.merchant_id, mid);
+  assert.equal(shown.has_secret, true);
+  assert.equal(shown.secret, undefined);
+
+  // a client authenticates with an API key; the token is signed with that secret
+  const key = cliJson(['key', 'create', '--app', app.id]).key;
+  const sid = '76561198012345678';
+  const body = `{"clientSteamId":"${sid}","clientTradeUrl":"https://steamcommunity.com/tradeoffer/new/?partner=12345678&token=AbCdEfGh","clientId":"user-123","clientData":{"totalWager":5000,"kycLevel":2,"fiatDeposits":true,"cryptoDeposits":false}}`;
+  const auth = await fetch(`${c.url}/auth/authenticate-client`, { method: 'POST', headers: { 'api-key': key, 'Content-Type': 'application/json' }, body });
+  assert.equal(auth.status, 200);
+  const token = (await auth.json()).data.token;
+  const hmac = (await import('node:crypto')).createHmac('sha256', secret).update(token.split('.').slice(0, 2).join('.')).digest('base64url');
+  assert.equal(token.split('.')[2], hmac, 'the client token is signed with the secret the CLI printed');
+
+  r = cli(['merchant', 'clients', app.id]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^STEAM ID\s+CLIENT ID\s+RISK LIMIT\s+TIER\s+AUTHS\s+LAST AUTH$/);
+  assert.match(lines[1], new RegExp(`^${sid}\\s+user-123\\s+625\\s+3\\s+1\\s+\\d{4}-`));
+  assert.equal(lines.length, 2);
+  r = cli(['merchant', 'client', app.id, sid]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(field(r.stdout, 'client_data'), '{"totalWager":5000,"kycLevel":2,"fiatDeposits":true,"cryptoDeposits":false}');
+  assert.equal(field(r.stdout, 'risk_limit'), '625');
+  assert.ok(!r.stdout.includes(secret));
+  const one = cliJson(['merchant', 'client', app.id, sid]);
+  assert.equal(one.client_id, 'user-123');
+  assert.deepEqual(cliJson(['merchant', 'clients', app.id, '--all']).data, [one]);
+
+  // rotation: a new secret, the old one verifies until the grace ends
+  r = cli(['merchant', 'secret', app.id, '--grace', '1h']);
+  assert.equal(r.status, 0, r.stderr);
+  const secret2 = field(r.stdout, 'secret');
+  assert.notEqual(secret2, secret);
+  assert.match(field(r.stdout, 'previous_valid_until'), /^\d{4}-\d\d-\d\dT/);
+  const until = cliJson(['merchant', 'show', app.id]).previous_valid_until;
+  assert.ok(Math.abs(until - (Date.now() / 1000 + 3600)) < 120, `previous_valid_until ${until}`);
+});
+
+test('assetpay: bad input to custos merchant is refused with the server\'s message', () => {
+  const acct = cliJson(['account', 'create', 'Merchant errors']);
+  const plain = cliJson(['app', 'create', '--account', acct.id, '--name', 'plain']);
+  const shop = cliJson(['app', 'create', '--account', acct.id, '--name', 'shop', '--profile', 'assetpay']);
+  let r = cli(['merchant', 'secret', plain.id]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `custos merchant secret: app ${plain.id} has profile custos; merchants are apps with profile assetpay (HTTP 409 conflict)\n`);
+  assert.equal(r.stdout, '');
+  r = cli(['merchant', 'client', shop.id, '123']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'custos merchant client: no such client (HTTP 404 not_found)\n');
+  r = cli(['merchant', 'clients', shop.id, '--after', 'abc']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /query parameter 'after' must be a Steam ID \(17 digits\) \(field "after"; HTTP 400 invalid_field\)/);
+  r = cli(['merchant', 'show', 'app_doesnotexist0000000000']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no such app \(HTTP 404 not_found\)/);
+  // the refused secret left nothing behind
+  assert.equal(cliJson(['merchant', 'show', shop.id]).has_secret, false);
+});
+
 test('--limit/--after page through lists; --all follows next', () => {
   const ids = [];
   for (let i = 0; i < 3; i++) ids.push(cliJson(['account', 'create', `page-${i}`]).id);
@@ -315,6 +510,18 @@ test('usage errors exit 2 with the command usage', () => {
     ['env', 'list'],
     ['account', 'show', '..'],
     ['account', 'list', '--url', 'ftp://example.com'],
+    ['user', 'create', '--app', 'app_x'],               // --external-id missing
+    ['user', 'list'],                                   // --app missing
+    ['user', 'token', 'issue', 'usr_x'],                // --level missing
+    ['user', 'token', 'issue', 'usr_x', '--level', 'read', '--expires-in', '0s'],
+    ['user', 'token', 'rotate', 'utk_x', '--grace', 'soon'],
+    ['user', 'token', 'revoke'],
+    ['user', 'token', 'frobnicate', 'x'],
+    ['user', 'token'],
+    ['user', 'show', 'usr_x', '--level', 'read'],       // option of another verb
+    ['merchant', 'secret', 'app_x', '--grace', '5x'],
+    ['merchant', 'client', 'app_x'],                    // Steam ID missing
+    ['merchant', 'show', 'app_x', '--limit', '5'],      // paging on a non-list
   ];
   for (const args of cases) {
     const r = cli(args);
@@ -322,6 +529,11 @@ test('usage errors exit 2 with the command usage', () => {
     assert.ok(r.stderr.length > 0, `custos ${args.join(' ')}: silent`);
     if (args[0] !== 'account' || args[1] !== 'list' || !args.includes('--url'))
       assert.match(r.stderr, new RegExp(`usage: custos ${args[0]}`), `custos ${args.join(' ')}`);
+  }
+  for (const g of [['user'], ['user', 'token'], ['merchant']]) {
+    const u = cli([...g, '--help'], { CUSTOS_ADMIN_TOKEN: '' });
+    assert.equal(u.status, 0);
+    assert.match(u.stdout, new RegExp(`^usage: custos ${g[0]} `));
   }
   const h = cli(['key', '--help'], { CUSTOS_ADMIN_TOKEN: '' });
   assert.equal(h.status, 0);
