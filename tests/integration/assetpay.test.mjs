@@ -6,10 +6,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, jwtVerify, decodeProtectedHeader } from 'jose';
-import { startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
+import { BIN, startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
 import { startPrivatePg } from './lib/pg.mjs';
 
 const PG_URL = process.env.CUSTOS_TEST_PG_URL;
@@ -413,13 +413,17 @@ function suite(kind) {
       assert.ok(i > 0);
       const blocks = [...md.slice(i).matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
       const token = (await auth(SEED_BODY)).json.data.token;
+      const bin = join(dir, 'bin'); // `custos` on the PATH, as after `make install`
+      mkdirSync(bin, { recursive: true });
+      try { symlinkSync(BIN, join(bin, 'custos')); } catch (e) { if (e.code !== 'EEXIST') throw e; }
       let ran = 0;
       for (let b = 0; b < blocks.length; b++) {
         if (blocks[b].lang !== 'sh') continue;
         const expect = blocks[b + 1];
         assert.ok(expect && expect.lang !== 'sh', 'each sh block is followed by its answer');
         const r = spawnSync('bash', ['-euo', 'pipefail', '-c', blocks[b].text], {
-          encoding: 'utf8', env: { ...process.env, CUSTOS: c.url, API_KEY: key, READ_ONLY_KEY: roKey, TOKEN: token },
+          encoding: 'utf8', env: { ...process.env, CUSTOS: c.url, API_KEY: key, READ_ONLY_KEY: roKey, TOKEN: token,
+            APP: appId, CUSTOS_URL: c.url, CUSTOS_ADMIN_TOKEN: admin, PATH: `${bin}:${process.env.PATH}` },
         });
         assert.equal(r.status, 0, r.stderr);
         const norm = (s) => s.trim().replace(/"(requestId|token)":"[^"]*"/g, '"$1":"…"');

@@ -5,9 +5,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
+import { BIN, startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
 import { startPrivatePg } from './lib/pg.mjs';
 
 const PG_URL = process.env.CUSTOS_TEST_PG_URL;
@@ -136,13 +136,59 @@ function suite(kind) {
       assert.ok(blocks.length >= 5);
       let script = 'set -e\n';
       blocks.forEach((b, i) => { script += `echo "@@block ${i}"\n${b.sh}\n`; });
+      const bin = join(dir, 'bin'); // `custos` on the PATH, as after `make install`
+      mkdirSync(bin, { recursive: true });
+      symlinkSync(BIN, join(bin, 'custos'));
       const r = spawnSync('bash', ['-c', script], {
-        encoding: 'utf8', timeout: 60000, env: { ...process.env, CUSTOS: c.url, CUSTOS_ADMIN_TOKEN: init.token },
+        encoding: 'utf8', timeout: 60000,
+        env: { ...process.env, CUSTOS: c.url, CUSTOS_ADMIN_TOKEN: init.token, PATH: `${bin}:${process.env.PATH}` },
       });
       assert.equal(r.status, 0, r.stderr);
       const outs = r.stdout.split(/^@@block \d+\n/m).slice(1);
       assert.equal(outs.length, blocks.length);
       blocks.forEach((b, i) => { if (b.want !== null) assert.equal(outs[i], b.want, `block ${i}:\n${b.sh}`); });
+    });
+
+    test('creating a thelayer app yields its Token1 once; other profiles get none', async () => {
+      const acct = (await api('POST', '/admin/v1/accounts', { name: 'T1' })).json.id;
+      const r = await api('POST', '/admin/v1/apps', { account_id: acct, name: 'with token1', profile: 'thelayer' });
+      assert.equal(r.status, 201);
+      const t1 = r.json.token1;
+      assert.match(t1.key, /^tl_[0-9A-Za-z]+$/);
+      assert.equal(t1.kind, 'app_token');
+      assert.equal(t1.app_id, r.json.id);
+      assert.deepEqual(t1.scopes, ['CORE_ACCESS']);
+      assert.equal((await api('GET', `/admin/v1/keys/${t1.id}`)).json.key, undefined);
+      assert.equal((await api('GET', `/admin/v1/apps/${r.json.id}`)).json.token1, undefined);
+      // it is a working Token1
+      const t2 = await newUserToken(r.json.id, 'read');
+      assert.equal((await check(c.url, 'GET', '/api/x', both(t1.key, t2.token))).status, 200);
+      const audit = await api('GET', `/admin/v1/audit?target=${t1.id}`);
+      assert.deepEqual(audit.json.data.map((e) => e.action), ['key.create']);
+      const plain = await api('POST', '/admin/v1/apps', { account_id: acct, name: 'plain', profile: 'custos' });
+      assert.equal(plain.json.token1, undefined);
+    });
+
+    test('admin API: GET a user and a user\'s tokens (every state, paginated, never the text)', async () => {
+      const u = (await api('POST', `/admin/v1/apps/${T.appA}/users`, { external_id: 'lister' })).json;
+      assert.deepEqual((await api('GET', `/admin/v1/users/${u.id}`)).json, u);
+      assert.equal((await api('GET', '/admin/v1/users/usr_nope')).status, 404);
+      const made = [];
+      for (const level of ['read', 'write', 'admin'])
+        made.push((await api('POST', `/admin/v1/apps/${T.appA}/users/${u.id}/tokens`, { access_level: level })).json);
+      await api('POST', `/admin/v1/user-tokens/${made[0].id}/revoke`);
+      let r = await api('GET', `/admin/v1/users/${u.id}/tokens?limit=2`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.data.length, 2);
+      assert.equal(r.json.next, r.json.data[1].id);
+      const rest = await api('GET', `/admin/v1/users/${u.id}/tokens?limit=2&after=${r.json.next}`);
+      assert.equal(rest.json.next, null);
+      const all = [...r.json.data, ...rest.json.data];
+      assert.deepEqual(all.map((t) => t.id).sort(), made.map((t) => t.id).sort());
+      assert.ok(all.every((t) => t.token === undefined && t.user_id === u.id));
+      assert.equal(all.find((t) => t.id === made[0].id).status, 'revoked');
+      assert.equal((await api('GET', '/admin/v1/users/usr_nope/tokens')).status, 404);
+      assert.equal((await api('GET', `/admin/v1/users/${u.id}/tokens?limit=0`)).status, 400);
     });
 
     test('Token1 keys of a thelayer app are app_token keys with the tl_ prefix', () => {
