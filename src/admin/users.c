@@ -151,7 +151,10 @@ fail:
 static int load_user(http_req_t *r, app_t *a, store_user_t *u, cerr_t *e) {
   char id[RAND_ID_MAX];
   int rc = admin_path_id(r, id) ? store_user_get(a->store, id, u) : CUSTOS_ENOTFOUND;
-  if (rc != 0) return admin_store_error(rc, "user", NULL, e);
+  if (rc != 0) {
+    admin_store_error(rc, "user", NULL, e);
+    return -1;
+  }
   return 0;
 }
 
