@@ -92,6 +92,8 @@ int authreq_set(authreq_t *rq, const char *method, const char *uri, size_t len, 
 
 int authreq_from_request(authreq_t *rq, const http_req_t *r, cerr_t *e) {
   rq->http = r;
+  rq->header = NULL;
+  rq->header_ctx = NULL;
   if (set_method(rq, r->method, e) != CUSTOS_OK) return CUSTOS_EINVAL;
   size_t n = strnlen(r->path, AUTHREQ_PATH_MAX);
   if (n >= AUTHREQ_PATH_MAX) return bad(e, "the path is too long");
@@ -104,6 +106,8 @@ int authreq_from_request(authreq_t *rq, const http_req_t *r, cerr_t *e) {
 
 int authreq_from_check(authreq_t *rq, const http_req_t *r, cerr_t *e) {
   rq->http = r;
+  rq->header = NULL;
+  rq->header_ctx = NULL;
   static const struct { const char *method, *uri; } PAIRS[] = {
       {"X-Original-Method", "X-Original-URI"},
       {"X-Forwarded-Method", "X-Forwarded-Uri"},
@@ -144,7 +148,21 @@ int authreq_from_check(authreq_t *rq, const http_req_t *r, cerr_t *e) {
   return authreq_set(rq, method, uri, ulen, e);
 }
 
-const char *authreq_header(const authreq_t *rq, const char *name) { return http_header(rq->http, name); }
+int authreq_from_parts(authreq_t *rq, const char *method, const char *uri, authreq_header_fn header, void *ctx,
+                       cerr_t *e) {
+  rq->http = NULL;
+  rq->header = header;
+  rq->header_ctx = ctx;
+  /* One byte past both caps is enough for authreq_set to refuse a target
+   * that is too long, without reading all of an unbounded string. */
+  size_t len = strnlen(uri, AUTHREQ_PATH_MAX + AUTHREQ_QUERY_MAX + 1);
+  return authreq_set(rq, method, uri, len, e);
+}
+
+const char *authreq_header(const authreq_t *rq, const char *name) {
+  if (rq->http) return http_header(rq->http, name);
+  return rq->header ? rq->header(rq->header_ctx, name) : NULL;
+}
 
 int authreq_query(const authreq_t *rq, const char *name, char *out, size_t outlen) {
   if (!outlen) return -1;

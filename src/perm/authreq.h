@@ -23,11 +23,18 @@
 #define AUTHREQ_METHOD_MAX 16
 #define AUTHREQ_CHECK_PATH "/v1/check"   /* the gateway check; Envoy appends the original path */
 
+/* A header source that is not an HTTP request (libcustos's in-process
+ * check): the value of header `name` (case-insensitive), NULL when absent.
+ * The value must stay valid while the authreq_t is in use. */
+typedef const char *(*authreq_header_fn)(void *ctx, const char *name);
+
 typedef struct authreq {
   char method[16];                  /* original method, upper-case */
   char path[AUTHREQ_PATH_MAX];      /* original path, percent-decoded once, no query */
   char query[AUTHREQ_QUERY_MAX];    /* original raw query string without '?', "" if none */
-  const http_req_t *http;           /* where headers are read from */
+  const http_req_t *http;           /* where headers are read from; NULL: from `header` */
+  authreq_header_fn header;         /* used when http is NULL; NULL = no headers at all */
+  void *header_ctx;                 /* passed to header */
   bool direct;                      /* built from the request itself: query from the HTTP layer */
 } authreq_t;
 
@@ -64,7 +71,19 @@ int authreq_from_check(authreq_t *rq, const http_req_t *r, cerr_t *e) __attribut
 int authreq_set(authreq_t *rq, const char *method, const char *uri, size_t len, cerr_t *e)
     __attribute__((warn_unused_result));
 
-/* Request header `name` (case-insensitive), NULL when absent. */
+/*
+ * From parts handed over in-process (libcustos custos_check): the original
+ * method and request target `uri` (NUL-terminated "/path?query", as sent,
+ * parsed by authreq_set()), headers read through `header(ctx, name)`
+ * (NULL = none). Nothing is copied from the headers and nothing is
+ * allocated. CUSTOS_OK, or CUSTOS_EINVAL with a 400 in *e exactly as
+ * authreq_from_check() would give for the same method and URI.
+ */
+int authreq_from_parts(authreq_t *rq, const char *method, const char *uri, authreq_header_fn header, void *ctx,
+                       cerr_t *e) __attribute__((warn_unused_result));
+
+/* Request header `name` (case-insensitive), NULL when absent: from the
+ * HTTP request when there is one, else from the header callback. */
 const char *authreq_header(const authreq_t *rq, const char *name);
 
 /* Query parameter `name` of the original URI, percent-decoded into out
