@@ -27,4 +27,18 @@ typedef struct identity {
   } extra[IDENTITY_EXTRA_MAX];
 } identity_t;
 
+#define IDENTITY_HEADERS_MAX (6 + IDENTITY_EXTRA_MAX) /* most headers identity_each_header gives */
+
+typedef int (*identity_header_fn)(void *ctx, const char *name, const char *value);
+
+/*
+ * Calls fn(ctx, name, value) for each identity header a gateway forwards,
+ * in this order: X-Custos-Account, -App, -Subject, -Entity, -Scopes,
+ * -Token-Id, then the profile's extra headers; fields that are "" are
+ * skipped. name and value point into *id or static storage. Stops at, and
+ * returns, the first nonzero fn result; 0 when all were given. The one
+ * place the header names are written (/v1/check and libcustos use it).
+ */
+int identity_each_header(const identity_t *id, identity_header_fn fn, void *ctx);
+
 #endif
