@@ -30,6 +30,29 @@ typedef struct app {
   policy_set_t *policy;          /* route policies for /v1/check (policy.file); never NULL when serving */
 } app_t;
 
+/*
+ * Brings up, from a->cfg (loaded and validated), everything a node decides
+ * with: route policies (policy.file; none = every route refused), the
+ * master key (created in development mode when missing), the store
+ * (migrated in development mode), API key and user token checks, AssetPay
+ * merchants and the signer, each with its store listener. Not the HTTP
+ * server, metrics or routes (serve adds them). `a` must be zeroed apart
+ * from cfg. Returns CUSTOS_OK, or with the cause logged (policy problems
+ * printed to stderr): CUSTOS_EINVAL (policy file problems, bad master key
+ * or signing.algs), CUSTOS_EIO (policy or master key file unreadable, a
+ * directory that cannot be made), CUSTOS_ETOOBIG (policy file too big),
+ * CUSTOS_ESTORE (store unreachable, migration, needs migrations),
+ * CUSTOS_EVERSION (schema newer than this binary), CUSTOS_ENOMEM, or the
+ * signer's codes. Call app_close(a) either way. Threads started here
+ * inherit the caller's signal mask.
+ */
+int app_open(app_t *a) __attribute__((warn_unused_result));
+
+/* Stops the HTTP server if any, then frees everything app_open (and serve)
+ * set up, in the order that keeps listeners and usage flushes safe, wipes
+ * the master key and frees `a`. NULL ok. */
+void app_close(app_t *a);
+
 /* Registers every route custos serves. Returns 0, or -1 if the route
  * table is malformed (a programming error). */
 int app_routes(app_t *a);
