@@ -1,13 +1,16 @@
 /*
  * custos.h — the libcustos public API.
  *
- * libcustos lets a C service verify custos credentials in-process, without a
- * gateway. Every declaration below states what it returns, who owns what,
- * and the state after failure. Calls are thread-safe unless said otherwise;
- * the library keeps no global mutable state.
+ * libcustos lets a C service check custos credentials in-process, without a
+ * gateway: verify custos tokens (custos_verifier_t), or take the same
+ * decision `custos serve` answers on /v1/check for any request, with every
+ * profile (custos_checker_t). Every declaration below states what it
+ * returns, who owns what, and the state after failure. Calls are
+ * thread-safe unless said otherwise; the verifier keeps no global mutable
+ * state (a checker sets the process-wide log level, see below).
  *
- * Fail closed: a verify call grants only when it returns CUSTOS_OK. Any
- * other value, internal faults included, means deny.
+ * Fail closed: a verify or check call grants only when it returns
+ * CUSTOS_OK. Any other value, internal faults included, means deny.
  */
 #ifndef CUSTOS_H
 #define CUSTOS_H
@@ -318,6 +321,159 @@ CUSTOS_API int custos_claims_get_json(const custos_claims_t *c, const char *name
 /* Frees a claims object (and invalidates strings borrowed from it). NULL
  * does nothing. */
 CUSTOS_API void custos_claims_free(custos_claims_t *c);
+
+/* ==== Gateway decisions in-process ========================================
+ *
+ * A custos_checker_t is a custos node without the HTTP server: it reads
+ * the same configuration as `custos serve` (YAML file, CUSTOS_* variables),
+ * opens the same store with the same master key, loads the same route
+ * policies (policy.file), and answers, for any request, exactly what
+ * /v1/check would: the status, the X-Custos-* identity headers, or the
+ * profile's refusal body byte for byte.
+ *
+ *   custos_checker_t *c;
+ *   if (custos_checker_new("/etc/custos.yaml", &c)) die();   // once
+ *   custos_decision_t *d;
+ *   int rc = custos_check(c, "GET", "/api/items?page=2", my_header, req, NULL, &d);
+ *   if (rc != CUSTOS_OK) send(custos_decision_status(d), body…);  // fail closed
+ *   else use(custos_decision_get(d, "X-Custos-App"));
+ *   custos_decision_free(d);
+ *
+ * Caches stay coherent like a serve node's: on PostgreSQL the checker
+ * LISTENs for the invalidations every node sends (a revocation through any
+ * node's admin API reaches it within a second); on SQLite, where other
+ * processes cannot notify it, a cached API key or user token is re-read
+ * after at most 300 s, an AssetPay merchant secret after 60 s, signing
+ * keys within a second. See docs/libcustos.md.
+ */
+
+typedef struct custos_checker custos_checker_t;   /* opaque */
+typedef struct custos_decision custos_decision_t; /* opaque */
+
+/* Reads request header `name` (case-insensitive; custos asks with the
+ * spelling its profiles document, e.g. "Authorization", "api-key",
+ * "Token1") from the caller's request `ctx`. Returns the value, NUL-
+ * terminated, or NULL when absent; it must stay valid until custos_check
+ * returns. Called on the thread that called custos_check, any number of
+ * times, only during that call. */
+typedef const char *(*custos_header_fn)(void *ctx, const char *name);
+
+/*
+ * Starts a checker. The configuration is built as `custos serve` builds
+ * it: defaults < the YAML file < CUSTOS_* environment variables (read now)
+ * — the file is `config_path` if non-NULL, else $CUSTOS_CONFIG, else
+ * ./custos.yaml when it exists. What it uses: store.url and store.pool,
+ * the master key (CUSTOS_MASTER_KEY or secrets.master_key_file), mode,
+ * policy.file (none: every route is refused, 403 no_policy), keys.*,
+ * signing.*, assetpay.*, openledger.*, log.level; server.* is ignored.
+ * Exactly like serve, in development mode it creates a missing master key
+ * file and applies store migrations; in production mode it does neither.
+ *
+ * It starts the background threads a node runs (usage batching, and on
+ * PostgreSQL one LISTEN connection per cache) with the caller's signal
+ * mask, sets custos's process-wide log level to log.level, and logs (one
+ * JSON object per line on stderr) what a node logs, including why it
+ * failed to start.
+ *
+ * Returns CUSTOS_OK with *out a new checker (free with
+ * custos_checker_free), or leaves *out untouched and returns:
+ *   CUSTOS_EINVAL   NULL out; a config or policy file problem (each is
+ *                   printed to stderr with its line); a bad master key
+ *   CUSTOS_EIO      a config, policy or master key file cannot be read
+ *   CUSTOS_ETOOBIG  a config or policy file over 1 MiB
+ *   CUSTOS_ESTORE   the store cannot be opened or needs migrations
+ *   CUSTOS_EVERSION the store's schema is newer than this library
+ *   CUSTOS_ENOMEM, CUSTOS_ECRYPTO, CUSTOS_EKEY  (signing keys unusable)
+ * Nothing is left running after a failure.
+ */
+CUSTOS_API int custos_checker_new(const char *config_path, custos_checker_t **out) CUSTOS_WARN_UNUSED;
+
+/* Stops the checker's threads (flushing pending usage counts to the
+ * store), closes the store, wipes the master key and frees everything.
+ * NULL does nothing. No custos_check on `c` may be running or follow;
+ * decisions it returned stay valid (they own their data). */
+CUSTOS_API void custos_checker_free(custos_checker_t *c);
+
+/*
+ * Decides request `method` `uri` as /v1/check decides the original request
+ * a gateway describes: `uri` is the request target as received,
+ * "/path?query", still percent-encoded (NUL-terminated; the path is decoded
+ * once, as custos does); `headers(ctx, name)` gives its headers (NULL =
+ * the request has none). `request_id` (may be NULL) is written into
+ * refusal bodies whose shape carries one (custos's "request_id",
+ * AssetPay's "requestId") when it is 1..64 characters of [A-Za-z0-9._:-],
+ * the ids `custos serve` echoes from X-Request-Id; otherwise the custos
+ * shape leaves it out and AssetPay's is "" (serve would make one up).
+ *
+ * Grants only on CUSTOS_OK. On every return except CUSTOS_EINVAL and
+ * CUSTOS_ENOMEM, *out is a new decision (free with custos_decision_free)
+ * that a caller can send as the HTTP answer as it is; otherwise *out is
+ * set to NULL (when out is non-NULL) and the caller answers by itself,
+ * e.g. 500.
+ *   CUSTOS_OK       allowed: status 200, the identity headers, empty body
+ *   CUSTOS_EDENIED  refused, status 4xx other than 429: a credential
+ *                   missing, invalid, expired, revoked or short of scope;
+ *                   403 no_policy (no route policy matches: fail closed);
+ *                   400 for a malformed method or target ("..", bad
+ *                   %-escape, NUL, over 2047 bytes of path or 4095 of query)
+ *   CUSTOS_ELIMIT   refused, 429: rate limited; a Retry-After header
+ *   CUSTOS_ESTORE   refused, 5xx: 503 when the store failed (Retry-After
+ *                   when known), 500 for an internal fault
+ *   CUSTOS_EINVAL   NULL c, method, uri or out (no decision)
+ *   CUSTOS_ENOMEM   (no decision)
+ * Thread-safe: any number of threads may check on one checker. It reads
+ * the store only when a cache misses.
+ */
+CUSTOS_API int custos_check(custos_checker_t *c, const char *method, const char *uri, custos_header_fn headers,
+                            void *ctx, const char *request_id, custos_decision_t **out) CUSTOS_WARN_UNUSED;
+
+/* The decision's HTTP status: 200 when allowed, else the refusal's (400,
+ * 401, 403, 429, 500, 503 …). 0 for NULL. */
+CUSTOS_API int custos_decision_status(const custos_decision_t *d);
+
+/* The refusal's stable machine code as its body shows it ("TOKEN1_MISSING",
+ * "INVALID_API_KEY", "AUTHENTICATION_ERROR", "no_policy", "bad_request" …;
+ * for logs and metrics, not for parsing bodies), or NULL when allowed or
+ * d is NULL. Borrowed: static storage. */
+CUSTOS_API const char *custos_decision_code(const custos_decision_t *d);
+
+/* How many response headers the decision carries: when allowed, the
+ * identity headers /v1/check answers with (X-Custos-Account, -App,
+ * -Subject, -Entity, -Scopes, -Token-Id when not empty, then the
+ * profile's own, e.g. X-Custos-Risk-Limit), in that order; when refused,
+ * Retry-After if set, else none. Content-Type is custos_decision_content_type.
+ * 0 for NULL. */
+CUSTOS_API size_t custos_decision_header_count(const custos_decision_t *d);
+
+/* Header `i` (0 <= i < custos_decision_header_count(d)): *name and *value
+ * are borrowed, NUL-terminated, valid until custos_decision_free(d).
+ * Returns CUSTOS_OK, or CUSTOS_EINVAL (NULL argument, i out of range) with
+ * *name and *value untouched. */
+CUSTOS_API int custos_decision_header(const custos_decision_t *d, size_t i, const char **name,
+                                      const char **value) CUSTOS_WARN_UNUSED;
+
+/* The value of the decision's header `name` (case-insensitive), e.g.
+ * custos_decision_get(d, "X-Custos-App"); NULL when absent (an empty
+ * identity field has no header) or for NULL arguments. Borrowed until
+ * custos_decision_free(d). */
+CUSTOS_API const char *custos_decision_get(const custos_decision_t *d, const char *name);
+
+/* The response body: for a refusal the exact bytes /v1/check sends (the
+ * profile's JSON error shape; UTF-8, NUL-terminated), "" when allowed.
+ * Its length goes to *len when len is non-NULL. Borrowed until
+ * custos_decision_free(d). NULL d gives "" and 0. */
+CUSTOS_API const char *custos_decision_body(const custos_decision_t *d, size_t *len);
+
+/* "application/json" for a refusal, NULL when allowed (no body) or for
+ * NULL d. Static storage. */
+CUSTOS_API const char *custos_decision_content_type(const custos_decision_t *d);
+
+/* Seconds the caller should wait before retrying (the Retry-After header
+ * of a 429 or 503), 0 when none or for NULL d. */
+CUSTOS_API int custos_decision_retry_after(const custos_decision_t *d);
+
+/* Frees a decision. NULL does nothing. */
+CUSTOS_API void custos_decision_free(custos_decision_t *d);
 
 #ifdef __cplusplus
 }

@@ -35,9 +35,7 @@ static uint64_t now_ns(void) {
 
 /* ---- request ids ------------------------------------------------------- */
 
-/* Client-supplied ids are echoed only when short and made of characters
- * that cannot break a log line or a header. */
-static bool request_id_sane(const char *s) {
+bool http_request_id_sane(const char *s) {
   size_t n = 0;
   for (; s[n]; n++) {
     char c = s[n];
@@ -383,7 +381,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->start_ns = now_ns();
     buf_init(&r->body, s->o.max_body_bytes);
     const char *rid = http_header(r, "X-Request-Id");
-    if (rid && request_id_sane(rid))
+    if (rid && http_request_id_sane(rid))
       snprintf(r->request_id, sizeof r->request_id, "%s", rid);
     else
       request_id_new(r->request_id);

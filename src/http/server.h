@@ -121,6 +121,11 @@ int http_add_header(http_req_t *r, const char *name, const char *value);
  * path that answers from a buffer of its own stack frame (/v1/check). */
 int http_add_header_ref(http_req_t *r, const char *name, const char *value);
 
+/* True when a client-supplied request id (X-Request-Id) may be echoed:
+ * 1..HTTP_REQUEST_ID_MAX-1 characters of [A-Za-z0-9._:-], nothing that
+ * could break a log line or a header. Otherwise custos makes its own. */
+bool http_request_id_sane(const char *s);
+
 /* Request header value (case-insensitive name), NULL when absent. */
 const char *http_header(const http_req_t *r, const char *name);
 /* The request target exactly as received (path and query, not decoded)

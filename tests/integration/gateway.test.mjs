@@ -13,23 +13,13 @@ import { readFileSync, rmSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
 import { startGateway, startPlatform, requireBinary, freePort } from './lib/gateway.mjs';
+import { admin, thelayerApp, thelayerUser, assetpayMerchant, ASSETPAY_SEED, openledgerDeveloper } from './lib/creds.mjs';
 
 const POLICY = join(SOURCE_DIR, 'examples/platform/policy.yaml');
 const GATEWAYS = ['nginx', 'caddy'];
 for (const g of GATEWAYS) requireBinary(g);
 
 const custosHeaders = (h) => Object.fromEntries([...h.entries()].filter(([k]) => k.startsWith('x-custos-')));
-
-function admin(url, token) {
-  return async (method, path, json) => {
-    const r = await fetch(`${url}${path}`, {
-      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : null };
-  };
-}
 
 // A custos with the sample platform's policy, the platform, and every
 // gateway in front of them.
@@ -128,22 +118,6 @@ const TL = {
 };
 const tlBody = (code) => JSON.stringify({ error: { code, message: TL[code][1] } });
 
-async function thelayerApp(api, name) {
-  const acct = (await api('POST', '/admin/v1/accounts', { name })).json.id;
-  const app = await api('POST', '/admin/v1/apps', { account_id: acct, name, profile: 'thelayer' });
-  assert.equal(app.status, 201, JSON.stringify(app.json));
-  const key = await api('POST', `/admin/v1/apps/${app.json.id}/keys`, {});
-  assert.equal(key.status, 201);
-  return { account: acct, app: app.json.id, token1: key.json.key, token1Id: key.json.id };
-}
-async function thelayerUser(api, app, level) {
-  const u = await api('POST', `/admin/v1/apps/${app}/users`, { external_id: `player-${Math.random()}` });
-  assert.equal(u.status, 201);
-  const t = await api('POST', `/admin/v1/apps/${app}/users/${u.json.id}/tokens`, { access_level: level });
-  assert.equal(t.status, 201);
-  return { user: u.json.id, token2: t.json.token, id: t.json.id };
-}
-
 describe('through real gateways', () => {
   let s;
   before(async () => { s = await stack(); });
@@ -219,28 +193,10 @@ describe('through real gateways', () => {
   // custos, as the seed's merchant backend does); the browser presents the
   // token on /client/*; the backend's key reaches /secure/*.
   describe('assetpay', () => {
-    const SID = '76561198012345678';
-    const SEED = {
-      clientSteamId: SID,
-      clientTradeUrl: 'https://steamcommunity.com/tradeoffer/new/?partner=12345678&token=AbCdEfGh',
-      clientId: 'user-123',
-      clientData: { totalWager: 5000, kycLevel: 2, fiatDeposits: true, cryptoDeposits: false },
-    };
+    const SEED = ASSETPAY_SEED;
+    const SID = SEED.clientSteamId;
     let M; // merchant
-    before(async () => {
-      const acct = (await s.api('POST', '/admin/v1/accounts', { name: 'Skins Inc' })).json.id;
-      const app = (await s.api('POST', '/admin/v1/apps', { account_id: acct, name: 'Skins', profile: 'assetpay' })).json.id;
-      const key = (await s.api('POST', `/admin/v1/apps/${app}/keys`, {})).json;
-      const ro = (await s.api('POST', `/admin/v1/apps/${app}/keys`, { scopes: ['READ_ONLY'] })).json;
-      const sec = await s.api('POST', `/admin/v1/apps/${app}/secret`);
-      assert.equal(sec.status, 201, JSON.stringify(sec.json));
-      const r = await fetch(`${s.c.url}/auth/authenticate-client`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'api-key': key.key }, body: JSON.stringify(SEED),
-      });
-      const j = await r.json();
-      assert.equal(r.status, 200, JSON.stringify(j));
-      M = { acct, app, key, ro, secret: sec.json.secret, merchantId: sec.json.merchant_id, token: j.data.token };
-    });
+    before(async () => { M = await assetpayMerchant(s.api, s.c.url); });
     const apErr = (code) => (t) => { const j = JSON.parse(t); assert.equal(j.success, false); assert.equal(j.error.code, code); };
 
     for (const g of GATEWAYS) {
@@ -308,23 +264,7 @@ describe('through real gateways', () => {
   describe('openledger', { skip: hasOpenLedger ? false : 'examples/platform/policy.yaml has no openledger route' }, () => {
     let D;
     const olBody = (status, code, message) => [status, JSON.stringify({ error: { code, message } })];
-    before(async () => {
-      const acct = (await s.api('POST', '/admin/v1/accounts', { name: 'Ledger Dev' })).json.id;
-      const app = (await s.api('POST', '/admin/v1/apps', { account_id: acct, name: 'Ledger', profile: 'openledger' })).json.id;
-      const key = (await s.api('POST', `/admin/v1/apps/${app}/keys`, {})).json;
-      const ent = await s.api('POST', `/admin/v1/accounts/${acct}/entities`, { name: 'Entity 1', id: 'entity_12345' });
-      assert.equal(ent.status, 201, JSON.stringify(ent.json));
-      const tok = async (path, body) => {
-        const r = await fetch(`${s.c.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        const j = await r.json();
-        assert.equal(r.status, 200, JSON.stringify(j));
-        assert.equal(j.token_type, 'Bearer');
-        return j.access_token;
-      };
-      const dev = await tok('/v1/auth/tokens', { apiKey: key.key, id: acct, userType: 'developer' });
-      const entity = await tok('/v1/entities/auth/generate-token', { apiKey: key.key, id: 'entity_12345', userType: 'entity' });
-      D = { acct, app, key, dev, entity };
-    });
+    before(async () => { D = await openledgerDeveloper(s.api, s.c.url); });
 
     for (const g of GATEWAYS) {
       test(`${g}: a developer token reaches GET /v1/transactions as that developer`, async () => {
