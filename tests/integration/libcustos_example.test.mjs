@@ -3,7 +3,9 @@
 // pkg-config (shared, and libcustos.a with the .pc's Requires.private), and
 // run it on tokens npm `jose` signed: valid -> 0 and the claims; expired,
 // forged, wrong audience -> 1 and the error name. Keys come as a JWKS file,
-// a JWKS URL (a node http server on loopback) and an HMAC secret.
+// a JWKS URL (a node http server on loopback) and an HMAC secret. Also
+// docs/libcustos.md's in-process gateway decision example, compiled from
+// the page as written and run on a SQLite store.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -19,7 +21,7 @@ const buildDir = dirname(BIN);
 const dir = tempDir('custos-libex-');
 const prefix = join(dir, 'prefix');
 const now = Math.floor(Date.now() / 1000);
-let env, exeShared, exeStatic, jwksFile, server, jwksUrl, ec, rsa;
+let env, exeShared, exeStatic, exeCheck, jwksFile, server, jwksUrl, ec, rsa;
 
 function cacheVar(name) {
   const m = readFileSync(join(buildDir, 'CMakeCache.txt'), 'utf8').match(new RegExp(`^${name}:[A-Z]+=(.*)$`, 'm'));
@@ -70,6 +72,14 @@ before(async () => {
   sh(`${cc} ${extra} -Wall -Werror ${src} $(pkg-config --cflags custos) ${libdir}/libcustos.a ` +
      `$(pkg-config --libs $(pkg-config --print-requires-private custos | awk '{print $1}')) ` +
      `-pthread -o ${exeStatic}`);
+  // The "Gateway decisions in-process" example, as the page prints it.
+  const page = readFileSync(join(SOURCE_DIR, 'docs', 'libcustos.md'), 'utf8');
+  const section = page.slice(page.indexOf('## Gateway decisions in-process'));
+  const block = /```c\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, 'docs/libcustos.md has a C example under "Gateway decisions in-process"');
+  writeFileSync(join(dir, 'check.c'), block[1]);
+  exeCheck = join(dir, 'check');
+  sh(`${cc} ${extra} -Wall -Wextra -Werror ${join(dir, 'check.c')} $(pkg-config --cflags --libs custos) -o ${exeCheck}`);
 
   ec = await generateKeyPair('ES256', { extractable: true });
   rsa = await generateKeyPair('RS256', { extractable: true });
@@ -160,4 +170,24 @@ test('HMAC secret: HS256 from jose; wrong secret and alg none refused', async ()
   r = await verify(exeStatic, ['--hmac', secret, none]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /CUSTOS_EALG/);
+});
+
+test('docs/libcustos.md: the in-process gateway decision example', async () => {
+  const d = join(dir, 'checker');
+  const config = join(dir, 'checker.yaml');
+  writeFileSync(config, [
+    'store:', `  url: "sqlite:${d}/custos.db"`, 'secrets:', `  master_key_file: "${d}/master.key"`,
+    'policy:', `  file: "${join(SOURCE_DIR, 'examples', 'policy.yaml')}"`, 'log:', '  level: error', ''].join('\n'));
+  let r = await verify(exeCheck, [config, 'GET', '/api/items']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '401\n{"error":{"code":"TOKEN1_MISSING","message":"Token1 header is required"}}\n');
+  r = await verify(exeCheck, [config, 'GET', '/api/items', 'Token1: tl_nope', 'Token2:x']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '401\n{"error":{"code":"TOKEN1_INVALID","message":"Token1 is invalid or has been revoked"}}\n');
+  r = await verify(exeCheck, [config, 'GET', '/other']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '403\n{"error":{"code":"no_policy","message":"no route policy matches GET /other"}}\n');
+  r = await verify(exeCheck, [join(dir, 'missing.yaml'), 'GET', '/api/items']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
 });
