@@ -18,6 +18,7 @@
 #include "perm/authreq.h"
 #include "perm/policy.h"
 #include "profiles/assetpay_merchant.h"
+#include "profiles/openledger.h"
 #include "server/app.h"
 
 extern char **environ;
@@ -195,6 +196,11 @@ int cmd_serve(int argc, char **argv) {
     goto out;
   }
   if (start_signer(a) != 0) goto out;
+  a->bearer_cache = token_cache_new(OPENLEDGER_TOKEN_CACHE_ENTRIES, OPENLEDGER_TOKEN_CACHE_TTL);
+  if (!a->bearer_cache) {
+    log_msg(LOG_ERROR, "cannot start the bearer token cache");
+    goto out;
+  }
   a->metrics = metrics_new();
   if (!a->metrics || app_routes(a) != 0) {
     log_msg(LOG_ERROR, "cannot set up routes");
@@ -240,6 +246,7 @@ out:
   keycheck_free(a->keys);
   keycheck_free(a->user_tokens);
   ap_merchants_free(a->merchants);
+  token_cache_free(a->bearer_cache);
   store_close(a->store);
   signer_free(a->signer); /* after the store: its listener points here until then */
   policy_free(a->policy);

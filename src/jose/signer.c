@@ -30,6 +30,7 @@ typedef struct entry {
 /* An immutable snapshot of the key set; shared by reference. */
 typedef struct keyset {
   atomic_int refs;                         /* the signer's + one per reader */
+  uint64_t seq;                            /* snapshot number: every reload makes a new one */
   size_t n;                                /* entries used */
   entry_t e[3 * SIGNER_MAX_KEYS];          /* active, next, then retired, newest first */
   const jose_jwk_t *active[JOSE_ALG_COUNT_]; /* signing key per alg, borrowed from e[] */
@@ -51,6 +52,7 @@ struct signer {
   _Atomic int64_t generation;         /* store generation the snapshot was loaded at */
   _Atomic int64_t stale_at;           /* unix seconds when a published retired key expires */
   _Atomic int64_t next_poll_ms;       /* CLOCK_MONOTONIC ms of the next allowed check */
+  _Atomic uint64_t seq;               /* number of the last snapshot made */
 };
 
 static int64_t default_clock(void) { return (int64_t)time(NULL); }
@@ -233,6 +235,7 @@ static int reload(signer_t *sg, char *err, size_t errlen) {
   pthread_mutex_lock(&sg->reload_mu);
   int rc = load(sg, &ks, &gen, &stale, err, errlen);
   if (rc == CUSTOS_OK) {
+    ks->seq = atomic_fetch_add(&sg->seq, 1) + 1;
     pthread_rwlock_wrlock(&sg->rw);
     old = sg->cur;
     sg->cur = ks;
@@ -461,6 +464,7 @@ int signer_new(store_t *s, const unsigned char master_key[MASTERKEY_LEN],
   pthread_mutex_init(&sg->reload_mu, NULL);
   atomic_init(&sg->stale_at, INT64_MAX);
   atomic_init(&sg->generation, 0);
+  atomic_init(&sg->seq, 0);
   atomic_init(&sg->next_poll_ms, mono_ms() + (sg->poll_ms > 0 ? sg->poll_ms : 0));
 
   if ((rc = bootstrap(sg, o->algs, o->nalgs, &created, err, errlen))) goto fail;
@@ -513,6 +517,25 @@ int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy
   int rc = ks->pub ? jose_jwt_verify(token, len, ks->pub, policy, claims, header, NULL) : CUSTOS_EKEY;
   keyset_unref(ks);
   return rc;
+}
+
+int signer_verify_scan(signer_t *sg, const char *token, size_t len, const jose_policy_t *policy,
+                       jose_jindex_t *ix, unsigned char **payload, size_t *plen, uint64_t *snapshot) {
+  if (!sg || !token || !snapshot) return CUSTOS_EINVAL;
+  maybe_refresh(sg);
+  keyset_t *ks = acquire(sg);
+  int rc = ks->pub ? jose_jwt_verify_scan(token, len, ks->pub, policy, ix, payload, plen) : CUSTOS_EKEY;
+  if (rc == CUSTOS_OK) *snapshot = ks->seq;
+  keyset_unref(ks);
+  return rc;
+}
+
+uint64_t signer_snapshot(signer_t *sg) {
+  maybe_refresh(sg);
+  keyset_t *ks = acquire(sg);
+  uint64_t seq = ks->seq;
+  keyset_unref(ks);
+  return seq;
 }
 
 int signer_jwks(signer_t *sg, buf_t *out, char etag[SIGNER_ETAG_MAX]) {

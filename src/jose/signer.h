@@ -114,6 +114,27 @@ int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy
                   json_t **claims, json_t **header) __attribute__((warn_unused_result));
 
 /*
+ * signer_verify with the payload read by the claims scanner
+ * (jose_jwt_verify_scan: same verdicts and codes, no jansson tree). On
+ * CUSTOS_OK *payload / *plen / `ix` are as jose_jwt_verify_scan leaves
+ * them and *snapshot is the number of the key-set snapshot that verified
+ * the token. Thread-safe.
+ */
+int signer_verify_scan(signer_t *sg, const char *token, size_t len, const jose_policy_t *policy,
+                       jose_jindex_t *ix, unsigned char **payload, size_t *plen, uint64_t *snapshot)
+    __attribute__((warn_unused_result));
+
+/*
+ * The number of the current key-set snapshot (after the same request-time
+ * refresh checks as signer_verify). Every reload, whatever its cause (a
+ * rotation, a retired key aging out of the JWKS, a notification, a store
+ * change seen by polling), makes a new snapshot with a higher number, so
+ * a success remembered under an older number must not be trusted: this is
+ * what a cache of verified tokens keys its entries by.
+ */
+uint64_t signer_snapshot(signer_t *sg);
+
+/*
  * Appends the public JWKS, {"keys":[…]} with every next, active and
  * recently retired key (no private member), to `out`, and when `etag` is
  * not NULL writes its strong ETag (quoted, NUL-terminated) there. The text

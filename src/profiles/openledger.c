@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -30,6 +31,8 @@
 #include "core/rand.h"
 #include "jose/jwt.h"
 #include "jose/signer.h"
+#include "lib/claims.h"
+#include "lib/token_cache.h"
 #include "server/app.h"
 
 static const char *const CLASSES[] = {OPENLEDGER_CLASS_DEVELOPER, OPENLEDGER_CLASS_ENTITY, NULL};
@@ -346,12 +349,12 @@ static int entity_owner(app_t *a, const char *id, char account[RAND_ID_MAX]) {
 
 /* A string claim into dst (cap bytes); false when absent, not a string,
  * empty or too long. */
-static bool claim_str(const json_t *claims, const char *name, char *dst, size_t cap) {
-  const json_t *v = json_object_get(claims, name);
-  if (!json_is_string(v)) return false;
-  size_t n = json_string_length(v);
+static bool claim_str(const jose_jview_t *claims, const char *name, char *dst, size_t cap) {
+  const jose_jmember_t *m = jose_jview_get(claims, name, strlen(name));
+  if (!m || m->type != JOSE_JSTRING) return false;
+  size_t n = m->str_len;
   if (n == 0 || n >= cap) return false;
-  memcpy(dst, json_string_value(v), n + 1);
+  memcpy(dst, jose_jview_str(claims, m), n + 1);
   return memchr(dst, '\0', n) == NULL;
 }
 
@@ -379,6 +382,44 @@ typedef struct verified {
   char scopes[STORE_SCOPES_MAX];
 } verified_t;
 
+/*
+ * The claims of `tok`, verified by the signer under `pol` (*claims: a new
+ * reference). A token verified before is answered from a->bearer_cache
+ * without its signature: the entry was made under the same policy (this
+ * profile's, fixed while serving) and is trusted only
+ *  - under the key-set snapshot that verified it: any reload of the
+ *    signing keys (rotation, a retired key leaving the JWKS, a key
+ *    removed, a notification from another node) makes a new snapshot, so
+ *    every remembered token is verified again against the new keys;
+ *  - while now < min(exp, remembered + OPENLEDGER_TOKEN_CACHE_TTL), with
+ *    no leeway, so never at or after the token's exp.
+ * Failures are never remembered. Codes as signer_verify_scan.
+ */
+static int verified_claims(app_t *a, const char *tok, size_t tl, jose_policy_t *pol,
+                           custos_claims_t **claims) {
+  unsigned char key[TOKEN_CACHE_KEY_LEN];
+  int64_t now = (int64_t)time(NULL);
+  pol->now = now;
+  bool cache = a->bearer_cache && token_cache_key(a->bearer_cache, tok, tl, key) == CUSTOS_OK;
+  if (cache && (*claims = token_cache_get(a->bearer_cache, key, signer_snapshot(a->signer), now)))
+    return CUSTOS_OK;
+  jose_jindex_t ix;
+  jose_jindex_init(&ix);
+  unsigned char *payload = NULL;
+  size_t plen = 0;
+  uint64_t snap = 0;
+  int rc = signer_verify_scan(a->signer, tok, tl, pol, &ix, &payload, &plen, &snap);
+  if (rc == CUSTOS_OK && !(*claims = claims_new(&ix, (const char *)payload, plen))) rc = CUSTOS_ENOMEM;
+  if (rc == CUSTOS_OK && cache) {
+    double exp = 0;
+    bool has_exp = claims_exp(*claims, &exp);
+    token_cache_put(a->bearer_cache, key, snap, now, has_exp, exp, *claims);
+  }
+  jose_jindex_cleanup(&ix);
+  free(payload);
+  return rc;
+}
+
 /* The bearer token of `rq`, verified, its claims read into *v. */
 static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e) {
   const char *h = authreq_header(rq, "Authorization");
@@ -399,29 +440,29 @@ static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e
   pol.aud = a->cfg.ol_audience;
   pol.require_exp = true;
   pol.max_token_bytes = OPENLEDGER_TOKEN_MAX_BYTES;
-  json_t *claims = NULL;
-  int rc = a->signer ? signer_verify(a->signer, tok, tl, &pol, &claims, NULL) : CUSTOS_EKEY;
+  custos_claims_t *claims = NULL;
+  int rc = a->signer ? verified_claims(a, tok, tl, &pol, &claims) : CUSTOS_EKEY;
   if (rc == CUSTOS_ENOMEM) return unavailable(e);
   if (rc != CUSTOS_OK) return deny(e, 401, OL_AUTHENTICATION_ERROR, MSG_INVALID_TOKEN);
-  bool ok = claim_str(claims, "user_type", v->user_type, sizeof v->user_type) &&
-            claim_str(claims, "developer_id", v->developer, sizeof v->developer) &&
-            claim_str(claims, "app_id", v->app, sizeof v->app) &&
-            claim_str(claims, "jti", v->jti, sizeof v->jti);
+  const jose_jview_t *cv = &claims->view;
+  bool ok = claim_str(cv, "user_type", v->user_type, sizeof v->user_type) &&
+            claim_str(cv, "developer_id", v->developer, sizeof v->developer) &&
+            claim_str(cv, "app_id", v->app, sizeof v->app) && claim_str(cv, "jti", v->jti, sizeof v->jti);
   v->scopes[0] = '\0';
-  const json_t *sc = json_object_get(claims, "scope");
-  if (ok && sc) ok = json_is_string(sc) && json_string_length(sc) < sizeof v->scopes;
-  if (ok && sc) memcpy(v->scopes, json_string_value(sc), json_string_length(sc) + 1);
+  const jose_jmember_t *sc = jose_jview_get(cv, "scope", 5);
+  if (ok && sc) ok = sc->type == JOSE_JSTRING && sc->str_len < sizeof v->scopes;
+  if (ok && sc) memcpy(v->scopes, jose_jview_str(cv, sc), sc->str_len + 1);
   v->entity[0] = '\0';
   if (ok && strcmp(v->user_type, OPENLEDGER_CLASS_ENTITY) == 0) {
     char sub[STORE_ENTITY_ID_MAX];
-    ok = claim_str(claims, "entity_id", v->entity, sizeof v->entity) &&
-         claim_str(claims, "sub", sub, sizeof sub) && strcmp(sub, v->entity) == 0;
+    ok = claim_str(cv, "entity_id", v->entity, sizeof v->entity) && claim_str(cv, "sub", sub, sizeof sub) &&
+         strcmp(sub, v->entity) == 0;
   } else if (ok) {
     char sub[RAND_ID_MAX];
-    ok = strcmp(v->user_type, OPENLEDGER_CLASS_DEVELOPER) == 0 &&
-         claim_str(claims, "sub", sub, sizeof sub) && strcmp(sub, v->developer) == 0;
+    ok = strcmp(v->user_type, OPENLEDGER_CLASS_DEVELOPER) == 0 && claim_str(cv, "sub", sub, sizeof sub) &&
+         strcmp(sub, v->developer) == 0;
   }
-  json_decref(claims);
+  custos_claims_free(claims);
   /* Signed by us but not one of ours (another profile's token): refused alike. */
   if (!ok) return deny(e, 401, OL_AUTHENTICATION_ERROR, MSG_INVALID_TOKEN);
   return CUSTOS_OK;
