@@ -16,6 +16,7 @@
 #include "custos.h"
 #include "jose/jwt.h"
 #include "jose/keygen.h"
+#include "lib/claims.h"
 
 #define CONTEXT_MAX (sizeof SIGNER_CONTEXT_PREFIX + STORE_KID_MAX) /* seal context buffer */
 
@@ -519,23 +520,41 @@ int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy
   return rc;
 }
 
-int signer_verify_scan(signer_t *sg, const char *token, size_t len, const jose_policy_t *policy,
-                       jose_jindex_t *ix, unsigned char **payload, size_t *plen, uint64_t *snapshot) {
-  if (!sg || !token || !snapshot) return CUSTOS_EINVAL;
+/* The current snapshot, after the request-time refresh checks. */
+static keyset_t *acquire_fresh(signer_t *sg) {
   maybe_refresh(sg);
-  keyset_t *ks = acquire(sg);
-  int rc = ks->pub ? jose_jwt_verify_scan(token, len, ks->pub, policy, ix, payload, plen) : CUSTOS_EKEY;
-  if (rc == CUSTOS_OK) *snapshot = ks->seq;
-  keyset_unref(ks);
-  return rc;
+  return acquire(sg);
 }
 
-uint64_t signer_snapshot(signer_t *sg) {
-  maybe_refresh(sg);
-  keyset_t *ks = acquire(sg);
-  uint64_t seq = ks->seq;
+int signer_verify_claims(signer_t *sg, token_cache_t *cache, const char *token, size_t len,
+                         const jose_policy_t *policy, custos_claims_t **claims) {
+  unsigned char key[TOKEN_CACHE_KEY_LEN];
+  if (!sg || !token || !policy || !claims) return CUSTOS_EINVAL;
+  jose_policy_t pol = *policy;
+  int64_t now = pol.now ? pol.now : sg->clock();
+  pol.now = now;
+  keyset_t *ks = acquire_fresh(sg);
+  bool cached = cache && token_cache_key(cache, token, len, key) == CUSTOS_OK;
+  custos_claims_t *c = cached ? token_cache_get(cache, key, ks->seq, now) : NULL;
+  int rc = CUSTOS_OK;
+  if (!c) {
+    jose_jindex_t ix;
+    jose_jindex_init(&ix);
+    unsigned char *payload = NULL;
+    size_t plen = 0;
+    rc = ks->pub ? jose_jwt_verify_scan(token, len, ks->pub, &pol, &ix, &payload, &plen) : CUSTOS_EKEY;
+    if (rc == CUSTOS_OK && !(c = claims_new(&ix, (const char *)payload, plen))) rc = CUSTOS_ENOMEM;
+    if (rc == CUSTOS_OK && cached) {
+      double exp = 0;
+      bool has_exp = claims_exp(c, &exp);
+      token_cache_put(cache, key, ks->seq, now, has_exp, exp, c);
+    }
+    jose_jindex_cleanup(&ix);
+    free(payload);
+  }
   keyset_unref(ks);
-  return seq;
+  if (rc == CUSTOS_OK) *claims = c;
+  return rc;
 }
 
 int signer_jwks(signer_t *sg, buf_t *out, char etag[SIGNER_ETAG_MAX]) {

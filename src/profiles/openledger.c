@@ -19,7 +19,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -32,7 +31,6 @@
 #include "jose/jwt.h"
 #include "jose/signer.h"
 #include "lib/claims.h"
-#include "lib/token_cache.h"
 #include "server/app.h"
 
 static const char *const CLASSES[] = {OPENLEDGER_CLASS_DEVELOPER, OPENLEDGER_CLASS_ENTITY, NULL};
@@ -382,44 +380,6 @@ typedef struct verified {
   char scopes[STORE_SCOPES_MAX];
 } verified_t;
 
-/*
- * The claims of `tok`, verified by the signer under `pol` (*claims: a new
- * reference). A token verified before is answered from a->bearer_cache
- * without its signature: the entry was made under the same policy (this
- * profile's, fixed while serving) and is trusted only
- *  - under the key-set snapshot that verified it: any reload of the
- *    signing keys (rotation, a retired key leaving the JWKS, a key
- *    removed, a notification from another node) makes a new snapshot, so
- *    every remembered token is verified again against the new keys;
- *  - while now < min(exp, remembered + OPENLEDGER_TOKEN_CACHE_TTL), with
- *    no leeway, so never at or after the token's exp.
- * Failures are never remembered. Codes as signer_verify_scan.
- */
-static int verified_claims(app_t *a, const char *tok, size_t tl, jose_policy_t *pol,
-                           custos_claims_t **claims) {
-  unsigned char key[TOKEN_CACHE_KEY_LEN];
-  int64_t now = (int64_t)time(NULL);
-  pol->now = now;
-  bool cache = a->bearer_cache && token_cache_key(a->bearer_cache, tok, tl, key) == CUSTOS_OK;
-  if (cache && (*claims = token_cache_get(a->bearer_cache, key, signer_snapshot(a->signer), now)))
-    return CUSTOS_OK;
-  jose_jindex_t ix;
-  jose_jindex_init(&ix);
-  unsigned char *payload = NULL;
-  size_t plen = 0;
-  uint64_t snap = 0;
-  int rc = signer_verify_scan(a->signer, tok, tl, pol, &ix, &payload, &plen, &snap);
-  if (rc == CUSTOS_OK && !(*claims = claims_new(&ix, (const char *)payload, plen))) rc = CUSTOS_ENOMEM;
-  if (rc == CUSTOS_OK && cache) {
-    double exp = 0;
-    bool has_exp = claims_exp(*claims, &exp);
-    token_cache_put(a->bearer_cache, key, snap, now, has_exp, exp, *claims);
-  }
-  jose_jindex_cleanup(&ix);
-  free(payload);
-  return rc;
-}
-
 /* The bearer token of `rq`, verified, its claims read into *v. */
 static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e) {
   const char *h = authreq_header(rq, "Authorization");
@@ -441,7 +401,9 @@ static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e
   pol.require_exp = true;
   pol.max_token_bytes = OPENLEDGER_TOKEN_MAX_BYTES;
   custos_claims_t *claims = NULL;
-  int rc = a->signer ? verified_claims(a, tok, tl, &pol, &claims) : CUSTOS_EKEY;
+  /* Verified once, then remembered per key-set snapshot and never past
+   * exp (signer_verify_claims says exactly when an entry is trusted). */
+  int rc = a->signer ? signer_verify_claims(a->signer, a->bearer_cache, tok, tl, &pol, &claims) : CUSTOS_EKEY;
   if (rc == CUSTOS_ENOMEM) return unavailable(e);
   if (rc != CUSTOS_OK) return deny(e, 401, OL_AUTHENTICATION_ERROR, MSG_INVALID_TOKEN);
   const jose_jview_t *cv = &claims->view;
