@@ -271,18 +271,7 @@ struct hdr_scan {
   buf_t *log; /* non-NULL: collect credential header names */
   bool first;
   int rc;     /* non-zero once an append to log failed */
-  /* The first of each of these, picked up on the way (reject_head), so
-   * no request pays a lookup walk of its own for them. */
-  const char *request_id, *content_length, *expect;
 };
-
-static void pick_own(struct hdr_scan *st, const char *key, size_t key_size, const char *value) {
-  const char **slot = NULL;
-  if (key_size == 12 && strncasecmp(key, "X-Request-Id", 12) == 0) slot = &st->request_id;
-  else if (key_size == 14 && strncasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH, 14) == 0) slot = &st->content_length;
-  else if (key_size == 6 && strncasecmp(key, MHD_HTTP_HEADER_EXPECT, 6) == 0) slot = &st->expect;
-  if (slot && !*slot) *slot = value;
-}
 
 /* MHD knows every name's and value's length: the _n walk spares a strlen
  * of each on every request. */
@@ -293,7 +282,6 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
   struct hdr_scan *st = cls;
   st->count++;
   st->bytes += key_size + value_size + 4; /* ": " and CRLF */
-  pick_own(st, key, key_size, value);
   if (st->log && log_header_is_secret(key)) {
     char lower[64];
     size_t n = key_size < sizeof lower - 1 ? key_size : sizeof lower - 1;
@@ -392,14 +380,15 @@ static void dispatch(http_server_t *s, http_req_t *r) {
 
 /* Checks done once the head is in, before any body is read: limits the
  * handler would otherwise have to trust. Returns true when it replied. */
-static bool reject_head(http_server_t *s, http_req_t *r, const struct hdr_scan *scan) {
-  struct hdr_scan st = *scan;
+static bool reject_head(http_server_t *s, http_req_t *r) {
+  struct hdr_scan st = {0};
+  MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_header, &st);
   size_t head = strlen(r->method) + strlen(r->path) + 12 + st.bytes;
   if (st.count > s->o.max_headers || head > s->o.max_header_bytes) {
     reply_simple_error(r, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
     return true;
   }
-  const char *cl = st.content_length;
+  const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (cl) {
     char *end;
     errno = 0;
@@ -411,7 +400,7 @@ static bool reject_head(http_server_t *s, http_req_t *r, const struct hdr_scan *
        * answered on a connection that stays open; only a client that
        * waits for "100 Continue", or a body too large to drain, is
        * answered at once. */
-      const char *expect = st.expect;
+      const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
       if (errno || *end || n > HTTP_DISCARD_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
         reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
         return true;
@@ -440,10 +429,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->method_id = http_method_parse(method);
     r->start_ns = now_ns();
     buf_init(&r->body, s->o.max_body_bytes);
-    /* One walk over the headers: the limits' sums and our own few. */
-    struct hdr_scan scan = {0};
-    MHD_get_connection_values_n(c, MHD_HEADER_KIND, scan_header, &scan);
-    const char *rid = scan.request_id;
+    const char *rid = http_header(r, "X-Request-Id");
     if (rid && request_id_sane(rid))
       snprintf(r->request_id, sizeof r->request_id, "%s", rid);
     else
@@ -452,7 +438,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     atomic_fetch_add(&s->metrics->in_flight, 1);
     /* Error replies may be queued now (MHD then closes the connection,
      * which is right for a client over the limits). */
-    reject_head(s, r, &scan);
+    reject_head(s, r);
     return MHD_YES;
   }
   if (*upload_size) {
