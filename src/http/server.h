@@ -128,6 +128,11 @@ bool http_request_id_sane(const char *s);
 
 /* Request header value (case-insensitive name), NULL when absent. */
 const char *http_header(const http_req_t *r, const char *name);
+#define HTTP_HEADERS_PICK_MAX 8   /* names one http_headers call may ask for */
+/* Several at once: out[i] gets what http_header(r, names[i]) would (the
+ * first header of that name, NULL when absent), in one walk over the
+ * request's headers instead of one per name. n <= HTTP_HEADERS_PICK_MAX. */
+void http_headers(const http_req_t *r, const char *const *names, size_t n, const char **out);
 /* The request target exactly as received (path and query, not decoded)
  * when it starts with opts.raw_uri_prefix, else NULL. */
 const char *http_raw_uri(const http_req_t *r);

@@ -123,6 +123,19 @@ int jose_jwt_check_claims_view(const jose_policy_t *policy, const jose_jview_t *
     __attribute__((warn_unused_result));
 
 /*
+ * jose_jwt_verify with the payload read by the claims scanner
+ * (jose/jindex.h) instead of a jansson tree: the same steps, order,
+ * verdicts and codes (the scanner accepts and refuses exactly what
+ * jose_json_parse does). `ix` must be initialised (jose_jindex_init); the
+ * caller cleans it up in every case. On CUSTOS_OK *payload is the decoded
+ * payload (malloc'd, free() it; `ix` points into it) and *plen its length;
+ * on failure neither is written. Thread-safe.
+ */
+int jose_jwt_verify_scan(const char *token, size_t len, const jose_jwks_t *keys,
+                         const jose_policy_t *policy, jose_jindex_t *ix, unsigned char **payload,
+                         size_t *plen) __attribute__((warn_unused_result));
+
+/*
  * Signs `claims` (a JSON object) as a compact JWT with `key` under `alg`.
  * The header is {"alg":ALG,"typ":"JWT","kid":KID} (kid only when the key
  * has one) followed by the members of `extra_header` (may be NULL), which

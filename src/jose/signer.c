@@ -16,6 +16,7 @@
 #include "custos.h"
 #include "jose/jwt.h"
 #include "jose/keygen.h"
+#include "lib/claims.h"
 
 #define CONTEXT_MAX (sizeof SIGNER_CONTEXT_PREFIX + STORE_KID_MAX) /* seal context buffer */
 
@@ -30,6 +31,7 @@ typedef struct entry {
 /* An immutable snapshot of the key set; shared by reference. */
 typedef struct keyset {
   atomic_int refs;                         /* the signer's + one per reader */
+  uint64_t seq;                            /* snapshot number: every reload makes a new one */
   size_t n;                                /* entries used */
   entry_t e[3 * SIGNER_MAX_KEYS];          /* active, next, then retired, newest first */
   const jose_jwk_t *active[JOSE_ALG_COUNT_]; /* signing key per alg, borrowed from e[] */
@@ -51,6 +53,7 @@ struct signer {
   _Atomic int64_t generation;         /* store generation the snapshot was loaded at */
   _Atomic int64_t stale_at;           /* unix seconds when a published retired key expires */
   _Atomic int64_t next_poll_ms;       /* CLOCK_MONOTONIC ms of the next allowed check */
+  _Atomic uint64_t seq;               /* number of the last snapshot made */
 };
 
 static int64_t default_clock(void) { return (int64_t)time(NULL); }
@@ -233,6 +236,7 @@ static int reload(signer_t *sg, char *err, size_t errlen) {
   pthread_mutex_lock(&sg->reload_mu);
   int rc = load(sg, &ks, &gen, &stale, err, errlen);
   if (rc == CUSTOS_OK) {
+    ks->seq = atomic_fetch_add(&sg->seq, 1) + 1;
     pthread_rwlock_wrlock(&sg->rw);
     old = sg->cur;
     sg->cur = ks;
@@ -461,6 +465,7 @@ int signer_new(store_t *s, const unsigned char master_key[MASTERKEY_LEN],
   pthread_mutex_init(&sg->reload_mu, NULL);
   atomic_init(&sg->stale_at, INT64_MAX);
   atomic_init(&sg->generation, 0);
+  atomic_init(&sg->seq, 0);
   atomic_init(&sg->next_poll_ms, mono_ms() + (sg->poll_ms > 0 ? sg->poll_ms : 0));
 
   if ((rc = bootstrap(sg, o->algs, o->nalgs, &created, err, errlen))) goto fail;
@@ -512,6 +517,43 @@ int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy
   keyset_t *ks = acquire(sg);
   int rc = ks->pub ? jose_jwt_verify(token, len, ks->pub, policy, claims, header, NULL) : CUSTOS_EKEY;
   keyset_unref(ks);
+  return rc;
+}
+
+/* The current snapshot, after the request-time refresh checks. */
+static keyset_t *acquire_fresh(signer_t *sg) {
+  maybe_refresh(sg);
+  return acquire(sg);
+}
+
+int signer_verify_claims(signer_t *sg, token_cache_t *cache, const char *token, size_t len,
+                         const jose_policy_t *policy, custos_claims_t **claims) {
+  unsigned char key[TOKEN_CACHE_KEY_LEN];
+  if (!sg || !token || !policy || !claims) return CUSTOS_EINVAL;
+  jose_policy_t pol = *policy;
+  int64_t now = pol.now ? pol.now : sg->clock();
+  pol.now = now;
+  keyset_t *ks = acquire_fresh(sg);
+  bool cached = cache && token_cache_key(cache, token, len, key) == CUSTOS_OK;
+  custos_claims_t *c = cached ? token_cache_get(cache, key, ks->seq, now) : NULL;
+  int rc = CUSTOS_OK;
+  if (!c) {
+    jose_jindex_t ix;
+    jose_jindex_init(&ix);
+    unsigned char *payload = NULL;
+    size_t plen = 0;
+    rc = ks->pub ? jose_jwt_verify_scan(token, len, ks->pub, &pol, &ix, &payload, &plen) : CUSTOS_EKEY;
+    if (rc == CUSTOS_OK && !(c = claims_new(&ix, (const char *)payload, plen))) rc = CUSTOS_ENOMEM;
+    if (rc == CUSTOS_OK && cached) {
+      double exp = 0;
+      bool has_exp = claims_exp(c, &exp);
+      token_cache_put(cache, key, ks->seq, now, has_exp, exp, c);
+    }
+    jose_jindex_cleanup(&ix);
+    free(payload);
+  }
+  keyset_unref(ks);
+  if (rc == CUSTOS_OK) *claims = c;
   return rc;
 }
 

@@ -41,6 +41,7 @@
 #include "jose/alg.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
+#include "lib/token_cache.h"
 #include "store/store.h"
 
 #define SIGNER_DEFAULT_RETIRED_KEEP (7 * 24 * 3600) /* seconds a retired key stays published */
@@ -112,6 +113,31 @@ int signer_sign(signer_t *sg, jose_alg_t alg, const json_t *claims, const json_t
  */
 int signer_verify(signer_t *sg, const char *token, size_t len, const jose_policy_t *policy,
                   json_t **claims, json_t **header) __attribute__((warn_unused_result));
+
+/*
+ * signer_verify for the gateway hot path: the payload is read by the
+ * claims scanner (jose_jwt_verify_scan: the same verdicts and codes, no
+ * jansson tree) and on CUSTOS_OK *claims gets a new claims object
+ * (custos_claims_free it; read it through lib/claims.h).
+ *
+ * With a `cache` (token_cache_new; NULL = none) a token verified before
+ * is answered without its signature. The caller gives one cache one
+ * policy: entries remember the verdict under the policy they were made
+ * with. An entry is trusted only
+ *  - under the key-set snapshot that verified it. Every reload of the
+ *    keys makes a new snapshot, whatever its cause: a rotation, a retired
+ *    key aging out of the JWKS (checked on each call, as signer_verify
+ *    does), a key removed or changed in the store (notification, or the
+ *    SQLite generation poll). So after any change of the signing keys
+ *    each remembered token is verified again against the new set;
+ *  - while now < min(exp, remembered + the cache's ttl), without leeway:
+ *    never at or after the token's "exp".
+ * Failures are never remembered. `now` is policy->now, else the signer's
+ * clock. Thread-safe.
+ */
+int signer_verify_claims(signer_t *sg, token_cache_t *cache, const char *token, size_t len,
+                         const jose_policy_t *policy, custos_claims_t **claims)
+    __attribute__((warn_unused_result));
 
 /*
  * Appends the public JWKS, {"keys":[…]} with every next, active and

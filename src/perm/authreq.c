@@ -112,10 +112,16 @@ int authreq_from_check(authreq_t *rq, const http_req_t *r, cerr_t *e) {
       {"X-Original-Method", "X-Original-URI"},
       {"X-Forwarded-Method", "X-Forwarded-Uri"},
   };
+  /* One walk over the headers for all four names (each http_header is a
+   * walk of its own). */
+  static const char *const NAMES[] = {"X-Original-Method", "X-Original-URI", "X-Forwarded-Method",
+                                      "X-Forwarded-Uri"};
+  const char *got[sizeof NAMES / sizeof *NAMES];
+  http_headers(r, NAMES, sizeof NAMES / sizeof *NAMES, got);
   const char *method = NULL, *uri = NULL;
   size_t ulen = 0;
   for (size_t i = 0; i < sizeof PAIRS / sizeof *PAIRS; i++) {
-    const char *m = http_header(r, PAIRS[i].method), *u = http_header(r, PAIRS[i].uri);
+    const char *m = got[2 * i], *u = got[2 * i + 1];
     if (!m && !u) continue;
     if (!m || !u) {
       cerr_set(e, 400, "missing_original_request", NULL, "%s is required with %s", m ? PAIRS[i].uri : PAIRS[i].method,

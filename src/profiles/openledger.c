@@ -30,6 +30,7 @@
 #include "core/rand.h"
 #include "jose/jwt.h"
 #include "jose/signer.h"
+#include "lib/claims.h"
 #include "server/app.h"
 
 static const char *const CLASSES[] = {OPENLEDGER_CLASS_DEVELOPER, OPENLEDGER_CLASS_ENTITY, NULL};
@@ -346,12 +347,12 @@ static int entity_owner(app_t *a, const char *id, char account[RAND_ID_MAX]) {
 
 /* A string claim into dst (cap bytes); false when absent, not a string,
  * empty or too long. */
-static bool claim_str(const json_t *claims, const char *name, char *dst, size_t cap) {
-  const json_t *v = json_object_get(claims, name);
-  if (!json_is_string(v)) return false;
-  size_t n = json_string_length(v);
+static bool claim_str(const jose_jview_t *claims, const char *name, char *dst, size_t cap) {
+  const jose_jmember_t *m = jose_jview_get(claims, name, strlen(name));
+  if (!m || m->type != JOSE_JSTRING) return false;
+  size_t n = m->str_len;
   if (n == 0 || n >= cap) return false;
-  memcpy(dst, json_string_value(v), n + 1);
+  memcpy(dst, jose_jview_str(claims, m), n + 1);
   return memchr(dst, '\0', n) == NULL;
 }
 
@@ -399,29 +400,31 @@ static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e
   pol.aud = a->cfg.ol_audience;
   pol.require_exp = true;
   pol.max_token_bytes = OPENLEDGER_TOKEN_MAX_BYTES;
-  json_t *claims = NULL;
-  int rc = a->signer ? signer_verify(a->signer, tok, tl, &pol, &claims, NULL) : CUSTOS_EKEY;
+  custos_claims_t *claims = NULL;
+  /* Verified once, then remembered per key-set snapshot and never past
+   * exp (signer_verify_claims says exactly when an entry is trusted). */
+  int rc = a->signer ? signer_verify_claims(a->signer, a->bearer_cache, tok, tl, &pol, &claims) : CUSTOS_EKEY;
   if (rc == CUSTOS_ENOMEM) return unavailable(e);
   if (rc != CUSTOS_OK) return deny(e, 401, OL_AUTHENTICATION_ERROR, MSG_INVALID_TOKEN);
-  bool ok = claim_str(claims, "user_type", v->user_type, sizeof v->user_type) &&
-            claim_str(claims, "developer_id", v->developer, sizeof v->developer) &&
-            claim_str(claims, "app_id", v->app, sizeof v->app) &&
-            claim_str(claims, "jti", v->jti, sizeof v->jti);
+  const jose_jview_t *cv = &claims->view;
+  bool ok = claim_str(cv, "user_type", v->user_type, sizeof v->user_type) &&
+            claim_str(cv, "developer_id", v->developer, sizeof v->developer) &&
+            claim_str(cv, "app_id", v->app, sizeof v->app) && claim_str(cv, "jti", v->jti, sizeof v->jti);
   v->scopes[0] = '\0';
-  const json_t *sc = json_object_get(claims, "scope");
-  if (ok && sc) ok = json_is_string(sc) && json_string_length(sc) < sizeof v->scopes;
-  if (ok && sc) memcpy(v->scopes, json_string_value(sc), json_string_length(sc) + 1);
+  const jose_jmember_t *sc = jose_jview_get(cv, "scope", 5);
+  if (ok && sc) ok = sc->type == JOSE_JSTRING && sc->str_len < sizeof v->scopes;
+  if (ok && sc) memcpy(v->scopes, jose_jview_str(cv, sc), sc->str_len + 1);
   v->entity[0] = '\0';
   if (ok && strcmp(v->user_type, OPENLEDGER_CLASS_ENTITY) == 0) {
     char sub[STORE_ENTITY_ID_MAX];
-    ok = claim_str(claims, "entity_id", v->entity, sizeof v->entity) &&
-         claim_str(claims, "sub", sub, sizeof sub) && strcmp(sub, v->entity) == 0;
+    ok = claim_str(cv, "entity_id", v->entity, sizeof v->entity) && claim_str(cv, "sub", sub, sizeof sub) &&
+         strcmp(sub, v->entity) == 0;
   } else if (ok) {
     char sub[RAND_ID_MAX];
-    ok = strcmp(v->user_type, OPENLEDGER_CLASS_DEVELOPER) == 0 &&
-         claim_str(claims, "sub", sub, sizeof sub) && strcmp(sub, v->developer) == 0;
+    ok = strcmp(v->user_type, OPENLEDGER_CLASS_DEVELOPER) == 0 && claim_str(cv, "sub", sub, sizeof sub) &&
+         strcmp(sub, v->developer) == 0;
   }
-  json_decref(claims);
+  custos_claims_free(claims);
   /* Signed by us but not one of ours (another profile's token): refused alike. */
   if (!ok) return deny(e, 401, OL_AUTHENTICATION_ERROR, MSG_INVALID_TOKEN);
   return CUSTOS_OK;

@@ -16,6 +16,8 @@
 #define OPENLEDGER_PROFILE "openledger"
 #define OPENLEDGER_DEFAULT_LIFETIME 3600       /* seconds, when the request names none */
 #define OPENLEDGER_TOKEN_MAX_BYTES 4096        /* longer bearer tokens are refused unread */
+#define OPENLEDGER_TOKEN_CACHE_ENTRIES 16384   /* verified bearer tokens remembered (app_t.bearer_cache) */
+#define OPENLEDGER_TOKEN_CACHE_TTL 60          /* seconds one is remembered at most (and never past exp) */
 #define OPENLEDGER_CLASS_DEVELOPER "developer" /* route class: developer tokens only (default) */
 #define OPENLEDGER_CLASS_ENTITY "entity"       /* route class: developer or entity tokens, with an entity */
 

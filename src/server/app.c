@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/masterkey.h"
 #include "profiles/assetpay_merchant.h"
+#include "profiles/openledger.h"
 
 /* mkdir -p for the parent directory of `path`, mode 0700: ./var holds the
  * store and the master key, which nobody else should read. */
@@ -162,6 +163,11 @@ int app_open(app_t *a) {
     log_msg(LOG_ERROR, "cannot start the AssetPay merchant service");
     return CUSTOS_ENOMEM;
   }
+  a->bearer_cache = token_cache_new(OPENLEDGER_TOKEN_CACHE_ENTRIES, OPENLEDGER_TOKEN_CACHE_TTL);
+  if (!a->bearer_cache) {
+    log_msg(LOG_ERROR, "cannot start the bearer token cache");
+    return CUSTOS_ENOMEM;
+  }
   return start_signer(a);
 }
 
@@ -173,6 +179,7 @@ void app_close(app_t *a) {
   keycheck_free(a->keys);
   keycheck_free(a->user_tokens);
   ap_merchants_free(a->merchants);
+  token_cache_free(a->bearer_cache);
   store_close(a->store);
   signer_free(a->signer); /* after the store: its listener points here until then */
   policy_free(a->policy);

@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "auth/keycheck.h"
 #include "jose/signer.h"
+#include "lib/token_cache.h"
 #include "perm/policy.h"
 #include "store/store.h"
 
@@ -28,6 +29,7 @@ typedef struct app {
   keycheck_t *user_tokens;       /* user token checks (thelayer Token2); same machinery, own cache */
   struct ap_merchants *merchants; /* AssetPay merchant secrets and keys (profiles/assetpay_merchant.h) */
   policy_set_t *policy;          /* route policies for /v1/check (policy.file); never NULL when serving */
+  token_cache_t *bearer_cache;   /* Open Ledger bearer tokens the signer verified (profiles/openledger.c); NULL = none */
 } app_t;
 
 /*

@@ -11,6 +11,7 @@
 #include "jose/jwks.h"
 #include "jose/jwt.h"
 #include "jose/signer.h"
+#include "lib/token_cache.h"
 
 static const unsigned char MK[MASTERKEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 static const jose_alg_t ALGS[] = {JOSE_ALG_RS256, JOSE_ALG_ES256, JOSE_ALG_EDDSA};
@@ -302,6 +303,89 @@ static void test_signer_jwks_drops_keys_retired_too_long(void **state) {
   signer_free(sg);
 }
 
+/* A token signed at `now` by the active key of `alg`, expiring at `exp`. */
+static char *sign_exp(signer_t *sg, jose_alg_t alg, int64_t exp) {
+  char *token = NULL;
+  json_t *claims = json_pack("{s:s,s:I}", "sub", "user-1", "exp", (json_int_t)exp);
+  assert_int_equal(signer_sign(sg, alg, claims, NULL, &token), CUSTOS_OK);
+  json_decref(claims);
+  return token;
+}
+
+static int verify_claims(signer_t *sg, token_cache_t *cache, const char *token, const jose_policy_t *p) {
+  custos_claims_t *c = NULL;
+  int rc = signer_verify_claims(sg, cache, token, strlen(token), p, &c);
+  if (rc == CUSTOS_OK) {
+    const char *sub = NULL;
+    assert_int_equal(custos_claims_get_string(c, "sub", &sub), CUSTOS_OK);
+    assert_string_equal(sub, "user-1");
+    custos_claims_free(c);
+  } else {
+    assert_null(c);
+  }
+  return rc;
+}
+
+/* A remembered success is trusted only under the key set that verified
+ * it and never at or after exp: the cache's own ttl (a year here) is not
+ * what ends it. */
+static void test_signer_cached_verify_follows_keys_and_exp(void **state) {
+  fx_t *f = *state;
+  const int64_t day = 86400, t0 = 1800000000;
+  static const jose_alg_t ed[] = {JOSE_ALG_EDDSA};
+  atomic_store(&g_now, t0);
+  signer_opts_t o = {.algs = ed, .nalgs = 1, .clock = test_clock, .poll_ms = -1};
+  signer_t *sg = NULL;
+  char err[256];
+  assert_int_equal(signer_new(f->s, MK, &o, &sg, err, sizeof err), CUSTOS_OK);
+  token_cache_t *cache = token_cache_new(16, 365 * day);
+  assert_non_null(cache);
+  jose_policy_t p;
+  jose_policy_init(&p);
+  p.algs = ed;
+  p.nalgs = 1;
+  p.leeway = 0;
+
+  char *old = sign_exp(sg, JOSE_ALG_EDDSA, t0 + 30 * day);
+  assert_int_equal(verify_claims(sg, cache, old, &p), CUSTOS_OK);
+  assert_int_equal(token_cache_size(cache), 1);
+  assert_int_equal(verify_claims(sg, cache, old, &p), CUSTOS_OK); /* a hit */
+  /* A failure is not remembered. */
+  char *bad = strdup(old);
+  bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+  assert_int_not_equal(verify_claims(sg, cache, bad, &p), CUSTOS_OK);
+  assert_int_equal(token_cache_size(cache), 1);
+
+  /* Rotation: the signing key retires at t0 and stays published for
+   * retired_keep (7 days): the token still verifies under the new set. */
+  store_signing_key_t row;
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_EDDSA, t0, &row), CUSTOS_OK);
+  assert_int_equal(signer_reload(sg), CUSTOS_OK);
+  assert_int_equal(verify_claims(sg, cache, old, &p), CUSTOS_OK);
+  /* Once it is no longer published, the remembered success goes with it. */
+  atomic_store(&g_now, t0 + 7 * day);
+  assert_int_equal(verify_claims(sg, cache, old, &p), CUSTOS_EKEY);
+  assert_int_equal(verify_claims(sg, cache, old, &p), CUSTOS_EKEY);
+
+  /* exp: remembered until just before it, refused at it (leeway 0 here,
+   * so a fresh verify refuses too: only the cache could have said yes). */
+  int64_t now = t0 + 7 * day;
+  char *brief = sign_exp(sg, JOSE_ALG_EDDSA, now + 100);
+  assert_int_equal(verify_claims(sg, cache, brief, &p), CUSTOS_OK);
+  atomic_store(&g_now, now + 99);
+  assert_int_equal(verify_claims(sg, cache, brief, &p), CUSTOS_OK);
+  atomic_store(&g_now, now + 100);
+  assert_int_equal(verify_claims(sg, cache, brief, &p), CUSTOS_EEXPIRED);
+
+  free(old);
+  free(bad);
+  free(brief);
+  token_cache_free(cache);
+  store_close(f->s);
+  f->s = NULL;
+  signer_free(sg);
+}
+
 /* A rotation through another store handle (as `custos keys rotate` in
  * another process) reaches the signer by polling the generation. */
 static void test_signer_polls_changes_from_elsewhere(void **state) {
@@ -439,6 +523,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_signer_rotate_keeps_old_tokens_valid),
     MIG(test_signer_verify_uses_the_published_keys),
     MIG(test_signer_jwks_drops_keys_retired_too_long),
+    MIG(test_signer_cached_verify_follows_keys_and_exp),
     MIG(test_signer_polls_changes_from_elsewhere),
     MIG(test_signer_concurrent_bootstrap_creates_one_set),
     MIG(test_signer_signs_while_reloading),
