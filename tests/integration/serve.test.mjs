@@ -31,12 +31,19 @@ test('readyz reports the store', async () => {
 });
 
 test('metrics are Prometheus text with routes, statuses and build info', async () => {
-  await fetch(`${c.url}/healthz`);
-  await fetch(`${c.url}/no/such/route`);
-  const r = await fetch(`${c.url}/metrics`);
+  await (await fetch(`${c.url}/healthz`)).text();
+  await (await fetch(`${c.url}/no/such/route`)).text();
+  // A request is counted when its answer has gone out, which can be just
+  // after the client has it (another server thread): read until both are in.
+  let r, t;
+  for (let i = 0; i < 40; i++) {
+    r = await fetch(`${c.url}/metrics`);
+    t = await r.text();
+    if (/route="",status="404"\} [1-9]/.test(t) && /route="\/healthz",status="200"\} [1-9]/.test(t)) break;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
-  const t = await r.text();
   assert.match(t, /^custos_build_info\{version="\d+\.\d+\.\d+",store="sqlite"\} 1$/m);
   assert.match(t, /^custos_http_requests_total\{route="\/healthz",status="200"\} [1-9]\d*$/m);
   assert.match(t, /^custos_http_requests_total\{route="",status="404"\} [1-9]\d*$/m);
