@@ -120,6 +120,32 @@ typedef struct admin_key_req {
 int admin_key_issue(app_t *a, http_req_t *r, const char *actor, const store_app_t *app, const admin_key_req_t *req,
                     char text[APIKEY_TEXT_MAX], store_api_key_t *k, cerr_t *e);
 
+/* --- rotating and revoking key-shaped secrets (secrets.c) ------------------ */
+
+/* What differs between an API key and a user token for the rotate and
+ * revoke routes. Both travel as store_api_key_t here (a user token as
+ * store_user_token_lookup's view: environment_id = user, scopes = level). */
+typedef struct admin_secret_kind {
+  const char *noun;   /* "key" | "user token": error messages, 404 "no such …" */
+  const char *member; /* "key" | "token": rotate answer member, "this … is", "new_…_id" */
+  const char *action; /* audit action prefix: "key" | "user_token" */
+  const char *prefix; /* prefix of new texts; NULL = the old secret's own */
+  int (*get)(store_t *s, const char *id, store_api_key_t *out);
+  int (*rotate)(store_t *s, const char *old_id, int64_t grace_until, store_api_key_t *nk);
+  int (*revoke)(store_t *s, const char *id, int64_t at);
+  struct keycheck *(*checker)(app_t *a); /* whose cache to invalidate; may return NULL */
+  json_t *(*json)(const store_api_key_t *k, int64_t now);
+  json_t *(*json_secret)(const store_api_key_t *k, const char *text, int64_t now);
+  json_t *(*revoke_detail)(const store_api_key_t *k); /* audit detail of a revocation */
+} admin_secret_kind_t;
+
+/* POST …/{id}/rotate and …/{id}/revoke for `kind` (answers exactly once). */
+void admin_secret_rotate(http_req_t *r, app_t *a, const admin_secret_kind_t *kind);
+void admin_secret_revoke(http_req_t *r, app_t *a, const admin_secret_kind_t *kind);
+/* Tells this node's and every other node's check cache that `k` changed;
+ * a failure to notify is logged, not returned. */
+void admin_secret_changed(app_t *a, const admin_secret_kind_t *kind, const store_api_key_t *k);
+
 /* Loads the {id} app for the merchant routes: it must have profile
  * assetpay (409 otherwise; 404 when absent). 0 or -1 with e set. */
 int admin_merchant_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e);

@@ -119,15 +119,6 @@ done:
   return rc;
 }
 
-/* The prefix ("ap_") of a visible start ("ap_Xy7k"), into out. */
-static void prefix_of(const char *start, char out[APIKEY_PREFIX_MAX + 1]) {
-  const char *u = strchr(start, '_');
-  size_t n = u ? (size_t)(u - start) + 1 : 0;
-  if (n > APIKEY_PREFIX_MAX) n = 0;
-  memcpy(out, start, n);
-  out[n] = '\0';
-}
-
 json_t *admin_key_json_with_secret(const store_api_key_t *k, const char *text, int64_t now) {
   json_t *o = admin_key_json(k, now);
   if (o && json_object_set_new(o, "key", json_string(text)) != 0) {
@@ -137,12 +128,25 @@ json_t *admin_key_json_with_secret(const store_api_key_t *k, const char *text, i
   return o;
 }
 
-static void changed(app_t *a, const store_api_key_t *k) {
-  if (!a->keys) return;
-  int rc = keycheck_changed(a->keys, k->hash);
-  if (rc != CUSTOS_OK)
-    log_msg(LOG_ERROR, "key %s changed but other nodes could not be notified: %s", k->id, custos_strerror(rc));
+static keycheck_t *key_checker(app_t *a) { return a->keys; }
+
+static json_t *key_revoke_detail(const store_api_key_t *k) {
+  return json_pack("{s:s,s:s}", "app_id", k->app_id, "start", k->start);
 }
+
+static const admin_secret_kind_t KEY = {
+    .noun = "key",
+    .member = "key",
+    .action = "key",
+    .prefix = NULL,
+    .get = store_api_key_get,
+    .rotate = store_api_key_rotate,
+    .revoke = store_api_key_revoke,
+    .checker = key_checker,
+    .json = admin_key_json,
+    .json_secret = admin_key_json_with_secret,
+    .revoke_detail = key_revoke_detail,
+};
 
 /* Looks up the {id} key; on failure fills e (404/503). */
 static int load_key(http_req_t *r, app_t *a, store_api_key_t *k, cerr_t *e) {
@@ -301,7 +305,7 @@ void admin_keys_patch(http_req_t *r, void *ctx) {
     admin_store_error(rc, "key", rc == CUSTOS_EINVAL ? "scopes" : NULL, &e);
     goto fail;
   }
-  changed(a, &k);
+  admin_secret_changed(a, &KEY, &k);
   json_t *detail = json_pack("{s:o,s:o}", "scopes", scope_list(scopes), "previous", scope_list(k.scopes));
   admin_audit(a, r, actor, "key.scopes", k.id, detail);
   json_decref(detail);
@@ -316,93 +320,6 @@ fail:
   admin_fail(r, &e);
 }
 
-void admin_keys_rotate(http_req_t *r, void *ctx) {
-  app_t *a = ctx;
-  char actor[RAND_ID_MAX];
-  if (!admin_authenticate(r, a, actor)) return;
-  static const char *const allowed[] = {"grace_seconds", NULL};
-  cerr_t e;
-  json_t *body = NULL, *out = NULL;
-  char text[APIKEY_TEXT_MAX] = "";
-  store_api_key_t old, nk;
-  memset(&nk, 0, sizeof nk);
-  int64_t grace = ADMIN_GRACE_DEFAULT, now = admin_now();
-  if (load_key(r, a, &old, &e) != 0) goto fail;
-  body = admin_body(r, a, allowed, true, &e);
-  if (!body || jbody_int(body, "grace_seconds", false, 0, ADMIN_GRACE_MAX, &grace, &e) != 0) goto fail;
-  const char *status = admin_key_status(&old, now);
-  if (strcmp(status, "active") != 0) {
-    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active key can be rotated; this key is %s", status);
-    goto fail;
-  }
-  char prefix[APIKEY_PREFIX_MAX + 1];
-  prefix_of(old.start, prefix);
-  int rc = apikey_generate(prefix, text);
-  if (rc != 0) {
-    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
-    goto fail;
-  }
-  apikey_start(text, strlen(text), nk.start);
-  apikey_hash(text, strlen(text), nk.hash);
-  rc = store_api_key_rotate(a->store, old.id, now + grace, &nk);
-  if (rc == CUSTOS_EINVAL) {
-    /* Revoked or rotated by someone else since we read it. */
-    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active key can be rotated");
-    goto fail;
-  }
-  if (rc != 0) {
-    admin_store_error(rc, "key", NULL, &e);
-    goto fail;
-  }
-  changed(a, &old);
-  if (store_api_key_get(a->store, old.id, &old) != 0) {
-    old.grace_until = now + grace;
-    snprintf(old.replaced_by, sizeof old.replaced_by, "%s", nk.id);
-  }
-  json_t *detail = json_pack("{s:s,s:I,s:I}", "new_key_id", nk.id, "grace_seconds", (json_int_t)grace,
-                             "grace_until", (json_int_t)now + (json_int_t)grace);
-  admin_audit(a, r, actor, "key.rotate", old.id, detail);
-  json_decref(detail);
-  out = json_pack("{s:o,s:o}", "key", admin_key_json_with_secret(&nk, text, now), "previous", admin_key_json(&old, now));
-  OPENSSL_cleanse(text, sizeof text);
-  json_decref(body);
-  http_reply_json(r, 201, out);
-  return;
-fail:
-  OPENSSL_cleanse(text, sizeof text);
-  json_decref(body);
-  admin_fail(r, &e);
-}
+void admin_keys_rotate(http_req_t *r, void *ctx) { admin_secret_rotate(r, ctx, &KEY); }
 
-void admin_keys_revoke(http_req_t *r, void *ctx) {
-  app_t *a = ctx;
-  char actor[RAND_ID_MAX];
-  if (!admin_authenticate(r, a, actor)) return;
-  static const char *const allowed[] = {NULL};
-  cerr_t e;
-  json_t *body = NULL;
-  store_api_key_t k;
-  int64_t now = admin_now();
-  if (load_key(r, a, &k, &e) != 0) goto fail;
-  body = admin_body(r, a, allowed, true, &e);
-  if (!body) goto fail;
-  bool already = k.revoked_at != 0;
-  int rc = store_api_key_revoke(a->store, k.id, now);
-  if (rc != 0) {
-    admin_store_error(rc, "key", NULL, &e);
-    goto fail;
-  }
-  changed(a, &k);
-  if (!already) {
-    json_t *detail = json_pack("{s:s,s:s}", "app_id", k.app_id, "start", k.start);
-    admin_audit(a, r, actor, "key.revoke", k.id, detail);
-    json_decref(detail);
-  }
-  if (store_api_key_get(a->store, k.id, &k) != 0 && !k.revoked_at) k.revoked_at = now;
-  json_decref(body);
-  http_reply_json(r, 200, admin_key_json(&k, admin_now()));
-  return;
-fail:
-  json_decref(body);
-  admin_fail(r, &e);
-}
+void admin_keys_revoke(http_req_t *r, void *ctx) { admin_secret_revoke(r, ctx, &KEY); }

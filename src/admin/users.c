@@ -56,13 +56,37 @@ static json_t *token_with_secret(const store_user_token_t *t, const char *text, 
   return o;
 }
 
-static void changed(app_t *a, const store_user_token_t *t) {
-  if (!a->user_tokens) return;
-  int rc = keycheck_changed(a->user_tokens, t->hash);
-  if (rc != CUSTOS_OK)
-    log_msg(LOG_ERROR, "user token %s changed but other nodes could not be notified: %s", t->id,
-            custos_strerror(rc));
+static keycheck_t *kind_checker(app_t *a) { return a->user_tokens; }
+
+static json_t *kind_json(const store_api_key_t *k, int64_t now) {
+  store_user_token_t t;
+  store_user_token_from_key(k, &t);
+  return token_json(&t, now);
 }
+
+static json_t *kind_json_secret(const store_api_key_t *k, const char *text, int64_t now) {
+  store_user_token_t t;
+  store_user_token_from_key(k, &t);
+  return token_with_secret(&t, text, now);
+}
+
+static json_t *kind_revoke_detail(const store_api_key_t *k) {
+  return json_pack("{s:s,s:s,s:s}", "app_id", k->app_id, "user_id", k->environment_id, "start", k->start);
+}
+
+static const admin_secret_kind_t TOKEN = {
+    .noun = "user token",
+    .member = "token",
+    .action = "user_token",
+    .prefix = THELAYER_TOKEN2_PREFIX,
+    .get = store_user_token_get_key,
+    .rotate = store_user_token_rotate_key,
+    .revoke = store_user_token_revoke,
+    .checker = kind_checker,
+    .json = kind_json,
+    .json_secret = kind_json_secret,
+    .revoke_detail = kind_revoke_detail,
+};
 
 static int load_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e) {
   char id[RAND_ID_MAX];
@@ -278,89 +302,6 @@ void admin_user_tokens_get(http_req_t *r, void *ctx) {
   http_reply_json(r, 200, token_json(&t, admin_now()));
 }
 
-void admin_user_tokens_rotate(http_req_t *r, void *ctx) {
-  app_t *a = ctx;
-  char actor[RAND_ID_MAX];
-  if (!admin_authenticate(r, a, actor)) return;
-  static const char *const allowed[] = {"grace_seconds", NULL};
-  cerr_t e;
-  json_t *body = NULL, *out = NULL;
-  char text[APIKEY_TEXT_MAX] = "";
-  store_user_token_t old, nt;
-  memset(&nt, 0, sizeof nt);
-  int64_t grace = ADMIN_GRACE_DEFAULT, now = admin_now();
-  if (load_token(r, a, &old, &e) != 0) goto fail;
-  body = admin_body(r, a, allowed, true, &e);
-  if (!body || jbody_int(body, "grace_seconds", false, 0, ADMIN_GRACE_MAX, &grace, &e) != 0) goto fail;
-  const char *status = token_status(&old, now);
-  if (strcmp(status, "active") != 0) {
-    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active user token can be rotated; this token is %s", status);
-    goto fail;
-  }
-  if (apikey_generate(THELAYER_TOKEN2_PREFIX, text) != 0) {
-    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
-    goto fail;
-  }
-  apikey_start(text, strlen(text), nt.start);
-  apikey_hash(text, strlen(text), nt.hash);
-  int rc = store_user_token_rotate(a->store, old.id, now + grace, &nt);
-  if (rc == CUSTOS_EINVAL) {
-    cerr_set(&e, 409, CERR_CONFLICT, NULL, "only an active user token can be rotated");
-    goto fail;
-  }
-  if (rc != 0) {
-    admin_store_error(rc, "user token", NULL, &e);
-    goto fail;
-  }
-  changed(a, &old);
-  if (store_user_token_get(a->store, old.id, &old) != 0) {
-    old.grace_until = now + grace;
-    snprintf(old.replaced_by, sizeof old.replaced_by, "%s", nt.id);
-  }
-  json_t *detail = json_pack("{s:s,s:I,s:I}", "new_token_id", nt.id, "grace_seconds", (json_int_t)grace,
-                             "grace_until", (json_int_t)now + (json_int_t)grace);
-  admin_audit(a, r, actor, "user_token.rotate", old.id, detail);
-  json_decref(detail);
-  out = json_pack("{s:o,s:o}", "token", token_with_secret(&nt, text, now), "previous", token_json(&old, now));
-  OPENSSL_cleanse(text, sizeof text);
-  json_decref(body);
-  http_reply_json(r, 201, out);
-  return;
-fail:
-  OPENSSL_cleanse(text, sizeof text);
-  json_decref(body);
-  admin_fail(r, &e);
-}
+void admin_user_tokens_rotate(http_req_t *r, void *ctx) { admin_secret_rotate(r, ctx, &TOKEN); }
 
-void admin_user_tokens_revoke(http_req_t *r, void *ctx) {
-  app_t *a = ctx;
-  char actor[RAND_ID_MAX];
-  if (!admin_authenticate(r, a, actor)) return;
-  static const char *const allowed[] = {NULL};
-  cerr_t e;
-  json_t *body = NULL;
-  store_user_token_t t;
-  int64_t now = admin_now();
-  if (load_token(r, a, &t, &e) != 0) goto fail;
-  body = admin_body(r, a, allowed, true, &e);
-  if (!body) goto fail;
-  bool already = t.revoked_at != 0;
-  int rc = store_user_token_revoke(a->store, t.id, now);
-  if (rc != 0) {
-    admin_store_error(rc, "user token", NULL, &e);
-    goto fail;
-  }
-  changed(a, &t);
-  if (!already) {
-    json_t *detail = json_pack("{s:s,s:s,s:s}", "app_id", t.app_id, "user_id", t.user_id, "start", t.start);
-    admin_audit(a, r, actor, "user_token.revoke", t.id, detail);
-    json_decref(detail);
-  }
-  if (store_user_token_get(a->store, t.id, &t) != 0 && !t.revoked_at) t.revoked_at = now;
-  json_decref(body);
-  http_reply_json(r, 200, token_json(&t, admin_now()));
-  return;
-fail:
-  json_decref(body);
-  admin_fail(r, &e);
-}
+void admin_user_tokens_revoke(http_req_t *r, void *ctx) { admin_secret_revoke(r, ctx, &TOKEN); }

@@ -1217,7 +1217,7 @@ static bool level_valid(const char *l) {
 }
 
 /* The public struct from the key-shaped row the backends move. */
-static void token_from_row(const store_api_key_t *k, store_user_token_t *t) {
+void store_user_token_from_key(const store_api_key_t *k, store_user_token_t *t) {
   memset(t, 0, sizeof *t);
   memcpy(t->id, k->id, sizeof t->id);
   memcpy(t->app_id, k->app_id, sizeof t->app_id);
@@ -1256,16 +1256,21 @@ int store_user_token_create(store_t *s, store_user_token_t *t) {
   k.expires_at = t->expires_at;
   k.created_at = (int64_t)time(NULL);
   rc = counted(s, s->ops->user_token_create(s->impl, &k));
-  if (rc == CUSTOS_OK) token_from_row(&k, t);
+  if (rc == CUSTOS_OK) store_user_token_from_key(&k, t);
   return rc;
+}
+
+int store_user_token_get_key(store_t *s, const char *id, store_api_key_t *out) {
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  return counted(s, s->ops->user_token_get(s->impl, id, out));
 }
 
 int store_user_token_get(store_t *s, const char *id, store_user_token_t *out) {
   store_api_key_t k;
-  if (!out || !id) return CUSTOS_EINVAL;
-  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
-  int rc = counted(s, s->ops->user_token_get(s->impl, id, &k));
-  if (rc == CUSTOS_OK) token_from_row(&k, out);
+  if (!out) return CUSTOS_EINVAL;
+  int rc = store_user_token_get_key(s, id, &k);
+  if (rc == CUSTOS_OK) store_user_token_from_key(&k, out);
   return rc;
 }
 
@@ -1283,7 +1288,7 @@ int store_user_token_list(store_t *s, const char *user_id, const char *after_id,
   if (!rows) return CUSTOS_ENOMEM;
   int rc = counted(s, s->ops->user_token_list(s->impl, user_id, after_id ? after_id : "", limit, rows, &n));
   if (rc == CUSTOS_OK) {
-    for (int i = 0; i < n; i++) token_from_row(&rows[i], &out[i]);
+    for (int i = 0; i < n; i++) store_user_token_from_key(&rows[i], &out[i]);
     *n_out = n;
   }
   free(rows);
@@ -1303,7 +1308,7 @@ int store_user_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY_
   store_api_key_t k;
   if (!out) return CUSTOS_EINVAL;
   int rc = store_user_token_lookup(s, hash, &k);
-  if (rc == CUSTOS_OK) token_from_row(&k, out);
+  if (rc == CUSTOS_OK) store_user_token_from_key(&k, out);
   return rc;
 }
 
@@ -1313,21 +1318,31 @@ int store_user_token_revoke(store_t *s, const char *id, int64_t at) {
   return counted(s, s->ops->user_token_revoke(s->impl, id, at));
 }
 
-int store_user_token_rotate(store_t *s, const char *old_id, int64_t grace_until, store_user_token_t *new_token) {
+int store_user_token_rotate_key(store_t *s, const char *old_id, int64_t grace_until, store_api_key_t *nk) {
   store_api_key_t c;
   int rc;
-  if (!old_id || !new_token || grace_until <= 0) return CUSTOS_EINVAL;
-  if (!field_terminated(new_token->start, sizeof new_token->start) ||
-      !chars_valid(new_token->start, 4, STORE_KEY_START_MAX - 1, start_char))
+  if (!old_id || !nk || grace_until <= 0) return CUSTOS_EINVAL;
+  if (!field_terminated(nk->start, sizeof nk->start) || !chars_valid(nk->start, 4, STORE_KEY_START_MAX - 1, start_char))
     return CUSTOS_EINVAL;
   if (!id_fits(old_id)) return CUSTOS_ENOTFOUND;
   memset(&c, 0, sizeof c);
   if ((rc = rand_id(c.id, "utk"))) return rc;
-  memcpy(c.start, new_token->start, strlen(new_token->start) + 1);
-  memcpy(c.hash, new_token->hash, sizeof c.hash);
+  memcpy(c.start, nk->start, strlen(nk->start) + 1);
+  memcpy(c.hash, nk->hash, sizeof c.hash);
   c.created_at = (int64_t)time(NULL);
   rc = counted(s, s->ops->user_token_rotate(s->impl, old_id, grace_until, &c));
-  if (rc == CUSTOS_OK) token_from_row(&c, new_token);
+  if (rc == CUSTOS_OK) *nk = c;
+  return rc;
+}
+
+int store_user_token_rotate(store_t *s, const char *old_id, int64_t grace_until, store_user_token_t *new_token) {
+  store_api_key_t c;
+  if (!new_token || !field_terminated(new_token->start, sizeof new_token->start)) return CUSTOS_EINVAL;
+  memset(&c, 0, sizeof c);
+  memcpy(c.start, new_token->start, strlen(new_token->start) + 1);
+  memcpy(c.hash, new_token->hash, sizeof c.hash);
+  int rc = store_user_token_rotate_key(s, old_id, grace_until, &c);
+  if (rc == CUSTOS_OK) store_user_token_from_key(&c, new_token);
   return rc;
 }
 

@@ -508,6 +508,14 @@ int store_user_token_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
  * copied from the old token. */
 int store_user_token_rotate(store_t *s, const char *old_id, int64_t grace_until,
                             store_user_token_t *new_token) STORE_WARN;
+/* store_user_token_get() and _rotate() in the key-shaped view of
+ * store_user_token_lookup() (for code shared with API keys); rotate reads
+ * nk->start and nk->hash and on success writes the stored new row. */
+int store_user_token_get_key(store_t *s, const char *id, store_api_key_t *out) STORE_WARN;
+int store_user_token_rotate_key(store_t *s, const char *old_id, int64_t grace_until,
+                                store_api_key_t *nk) STORE_WARN;
+/* The public struct of a token from its key-shaped view. */
+void store_user_token_from_key(const store_api_key_t *k, store_user_token_t *t);
 /* As store_api_key_record_usage(), for user token ids. */
 int store_user_token_record_usage(store_t *s, const store_key_usage_t *u, int n) STORE_WARN;
 
