@@ -101,6 +101,9 @@ const cfgkey_t config_keys[] = {
      "Longest lifetime of an Open Ledger token, for accounts without their own\n"
      "maximum (admin API: token_max_lifetime). Requested lifetimes are clamped\n"
      "to it. 1m..68y."},
+    {"openledger.leeway", NULL, NULL, K_SECONDS, F(ol_leeway_s), 0, 300, NULL,
+     "Clock skew allowed when checking an Open Ledger token's exp, nbf and iat.\n"
+     "0s..5m."},
     {"log.level", NULL, "log-level", K_ENUM, F(log_level), 0, 0, levels,
      "debug | info | warn | error."},
     {"log.access", NULL, NULL, K_BOOL, F(access_log), 0, 0, NULL,
@@ -301,6 +304,7 @@ void config_defaults(config_t *c) {
   snprintf(c->ol_issuer, sizeof c->ol_issuer, "custos");
   snprintf(c->ol_audience, sizeof c->ol_audience, "openledger");
   c->ol_max_lifetime_s = 3600;
+  c->ol_leeway_s = 30;
   snprintf(c->log_level, sizeof c->log_level, "info");
   c->access_log = true;
 }

@@ -66,6 +66,7 @@ typedef struct config {
   int ap_risk_top_boost;      /* assetpay.risk.top_boost, default 2, 1..100 */
   char ol_issuer[256];        /* openledger.issuer, default "custos": "iss" of Open Ledger tokens */
   char ol_audience[256];      /* openledger.audience, default "openledger": their "aud" */
+  int ol_leeway_s;            /* openledger.leeway, default 30 s, 0..300: clock skew for exp/nbf/iat */
   int ol_max_lifetime_s;      /* openledger.max_token_lifetime, default 3600 s, 60..INT_MAX: cap for accounts without their own */
   char log_level[8];          /* log.level: debug|info|warn|error, default "info" */
   bool access_log;            /* log.access, default true */

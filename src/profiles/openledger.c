@@ -399,6 +399,7 @@ static int verify_bearer(app_t *a, const authreq_t *rq, verified_t *v, cerr_t *e
   pol.iss = a->cfg.ol_issuer;
   pol.aud = a->cfg.ol_audience;
   pol.require_exp = true;
+  pol.leeway = a->cfg.ol_leeway_s;
   pol.max_token_bytes = OPENLEDGER_TOKEN_MAX_BYTES;
   custos_claims_t *claims = NULL;
   /* Verified once, then remembered per key-set snapshot and never past
