@@ -206,6 +206,14 @@ json_t *jbody_parse(const char *body, size_t len, const jbody_limits_t *lim, cer
     cerr_set(err, 400, CERR_INVALID_JSON, NULL, "request body is not valid UTF-8");
     return NULL;
   }
+  /* Valid UTF-8, never valid JSON; jansson would skip one right after a
+   * number or literal ({"a":1\0} parses). */
+  const unsigned char *nul = memchr(u, '\0', len);
+  if (nul) {
+    cerr_set(err, 400, CERR_INVALID_JSON, NULL, "request body contains a NUL byte at offset %zu",
+             (size_t)(nul - u));
+    return NULL;
+  }
 
   /* DECODE_ANY so a scalar top level parses and gets our own message
    * below rather than jansson's "'[' or '{' expected". */

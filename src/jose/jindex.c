@@ -376,10 +376,6 @@ value: /* s[i] starts a value (i < n) */
       cur->span = (uint32_t)v0;
       cur->span_len = (uint32_t)(i - v0);
     }
-    /* jansson quirk, mirrored: a number or literal ends by reading one
-     * byte ahead and ungetting it, and an ungot NUL byte is lost, so one
-     * NUL right after such a token is skipped. */
-    if (s[v0] != '"' && i < n && s[i] == '\0') i++;
   }
 
 after: /* a value ended just before s[i] */
@@ -449,6 +445,10 @@ int jose_jindex_scan(jose_jindex_t *ix, const char *text, size_t len, int max_de
   assert(max_depth <= JOSE_JINDEX_MAX_DEPTH);
   if (!text) return CUSTOS_EINVAL;
   if (len > JOSE_JINDEX_MAX_BYTES) return CUSTOS_ETOOBIG;
+  /* A raw NUL is never valid JSON. Refused first, wherever it is, as
+   * jose_json_parse does (jansson alone would skip one right after a
+   * number or literal: {"exp":1\0} parses). */
+  if (memchr(text, '\0', len)) return CUSTOS_EINVAL;
   ix->n = 0;
   ix->strs_len = 0;
   ix->_nkeys = 0;
