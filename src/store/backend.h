@@ -98,11 +98,20 @@ typedef struct store_ops {
   /* `u` is sorted by id, ids unique and fitting; one transaction. */
   int (*api_key_record_usage)(void *impl, const store_key_usage_t *u, int n);
 
-  int (*admin_token_create)(void *impl, const store_admin_token_t *t);
+  /* Admin-token writes run in one write transaction (PostgreSQL: under an
+   * advisory lock) so the guards below are atomic. only_first: insert only
+   * while no token is active, else CUSTOS_EDENIED. */
+  int (*admin_token_create)(void *impl, const store_admin_token_t *t, bool only_first);
+  int (*admin_token_get)(void *impl, const char *id, store_admin_token_t *out);
   int (*admin_token_get_by_hash)(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
                                  store_admin_token_t *out);
+  /* `after` is "" for the first page. */
+  int (*admin_token_list)(void *impl, const char *after, int limit, store_admin_token_t *out,
+                          int *n_out);
   int (*admin_token_count_active)(void *impl, int64_t *n_out);
-  int (*admin_token_revoke)(void *impl, const char *id, int64_t at);
+  /* Sets revoked_at = at where it is 0 (already revoked: CUSTOS_OK, kept);
+   * keep_one: CUSTOS_EDENIED when `id` is the only active token. */
+  int (*admin_token_revoke)(void *impl, const char *id, int64_t at, bool keep_one);
 
   /* Validated input; activated_at/retired_at already set. */
   int (*signing_key_create)(void *impl, const store_signing_key_t *k);

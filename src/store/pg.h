@@ -225,11 +225,14 @@ int pg__user_token_rotate(void *impl, const char *old_id, int64_t grace_until,
                           store_api_key_t *nk);
 int pg__user_token_record_usage(void *impl, const store_key_usage_t *u, int n);
 /* pg_admin.c */
-int pg__admin_token_create(void *impl, const store_admin_token_t *t);
+int pg__admin_token_create(void *impl, const store_admin_token_t *t, bool only_first);
+int pg__admin_token_get(void *impl, const char *id, store_admin_token_t *out);
 int pg__admin_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
                                 store_admin_token_t *out);
+int pg__admin_token_list(void *impl, const char *after, int limit, store_admin_token_t *out,
+                         int *n);
 int pg__admin_token_count_active(void *impl, int64_t *n_out);
-int pg__admin_token_revoke(void *impl, const char *id, int64_t at);
+int pg__admin_token_revoke(void *impl, const char *id, int64_t at, bool keep_one);
 /* pg_signing.c */
 int pg__signing_key_create(void *impl, const store_signing_key_t *k);
 int pg__signing_key_list(void *impl, const char *state, int limit, store_signing_key_t *out,

@@ -825,7 +825,7 @@ static int record_usage(store_t *s, const store_key_usage_t *u, int n, usage_op_
 
 /* --- admin tokens ---------------------------------------------------------- */
 
-int store_admin_token_create(store_t *s, store_admin_token_t *t) {
+static int admin_token_insert(store_t *s, store_admin_token_t *t, bool only_first) {
   store_admin_token_t c;
   int rc;
   if (!t || !field_terminated(t->name, sizeof t->name) || !name_valid(t->name))
@@ -835,8 +835,35 @@ int store_admin_token_create(store_t *s, store_admin_token_t *t) {
   memcpy(c.name, t->name, strlen(t->name) + 1);
   memcpy(c.hash, t->hash, sizeof c.hash);
   c.created_at = (int64_t)time(NULL);
-  rc = counted(s, s->ops->admin_token_create(s->impl, &c));
+  rc = counted(s, s->ops->admin_token_create(s->impl, &c, only_first));
   if (rc == CUSTOS_OK) *t = c;
+  return rc;
+}
+
+int store_admin_token_create(store_t *s, store_admin_token_t *t) {
+  return admin_token_insert(s, t, false);
+}
+
+int store_admin_token_create_first(store_t *s, store_admin_token_t *t) {
+  return admin_token_insert(s, t, true);
+}
+
+int store_admin_token_get(store_t *s, const char *id, store_admin_token_t *out) {
+  store_admin_token_t t;
+  if (!out || !id) return CUSTOS_EINVAL;
+  if (!id_fits(id)) return CUSTOS_ENOTFOUND;
+  int rc = counted(s, s->ops->admin_token_get(s->impl, id, &t));
+  if (rc == CUSTOS_OK) *out = t;
+  return rc;
+}
+
+int store_admin_token_list(store_t *s, const char *after_id, int limit, store_admin_token_t *out,
+                           int *n_out) {
+  int n = 0;
+  if (!out || !n_out || !limit_valid(limit)) return CUSTOS_EINVAL;
+  if (after_id && !id_fits(after_id)) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->admin_token_list(s->impl, after_id ? after_id : "", limit, out, &n));
+  if (rc == CUSTOS_OK) *n_out = n;
   return rc;
 }
 
@@ -857,10 +884,10 @@ int store_admin_token_count_active(store_t *s, int64_t *n_out) {
   return rc;
 }
 
-int store_admin_token_revoke(store_t *s, const char *id, int64_t at) {
+int store_admin_token_revoke(store_t *s, const char *id, int64_t at, bool keep_one) {
   if (!id || at <= 0) return CUSTOS_EINVAL;
   if (!id_fits(id)) return CUSTOS_ENOTFOUND;
-  return counted(s, s->ops->admin_token_revoke(s->impl, id, at));
+  return counted(s, s->ops->admin_token_revoke(s->impl, id, at, keep_one));
 }
 
 

@@ -341,9 +341,28 @@ int store_admin_token_get_by_hash(store_t *s, const unsigned char hash[STORE_KEY
                                   store_admin_token_t *out) STORE_WARN;
 /* Number of tokens not revoked. CUSTOS_ESTORE. */
 int store_admin_token_count_active(store_t *s, int64_t *n_out) STORE_WARN;
-/* As store_api_key_revoke(): idempotent, keeps the first revoked_at;
- * CUSTOS_ENOTFOUND, CUSTOS_EINVAL (at <= 0), CUSTOS_ESTORE. */
-int store_admin_token_revoke(store_t *s, const char *id, int64_t at) STORE_WARN;
+/*
+ * As store_admin_token_create(), but only while no admin token is active:
+ * the check and the insert are one write transaction (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: under the advisory lock every admin-token write
+ * takes), so of concurrent `custos admin init`s exactly one creates a
+ * token. CUSTOS_EDENIED (nothing stored) when an active token exists.
+ */
+int store_admin_token_create_first(store_t *s, store_admin_token_t *t) STORE_WARN;
+/* By id. CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
+int store_admin_token_get(store_t *s, const char *id, store_admin_token_t *out) STORE_WARN;
+/* Every admin token, revoked ones too, keyset-paginated by id as
+ * store_account_list(). */
+int store_admin_token_list(store_t *s, const char *after_id, int limit, store_admin_token_t *out,
+                           int *n_out) STORE_WARN;
+/*
+ * As store_api_key_revoke(): idempotent, keeps the first revoked_at;
+ * CUSTOS_ENOTFOUND, CUSTOS_EINVAL (at <= 0), CUSTOS_ESTORE. With
+ * `keep_one`, refuses (CUSTOS_EDENIED, nothing changed) to revoke the last
+ * active token, atomically like store_admin_token_create_first(): two
+ * concurrent revocations of the last two tokens cannot both succeed.
+ */
+int store_admin_token_revoke(store_t *s, const char *id, int64_t at, bool keep_one) STORE_WARN;
 
 /* --- audit queries --------------------------------------------------------- */
 

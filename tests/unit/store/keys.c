@@ -147,7 +147,7 @@ static void test_key_junk_ids_are_enotfound(void **state) {
     assert_int_equal(store_api_key_get(f->s, junk[i], &got), CUSTOS_ENOTFOUND);
     assert_int_equal(store_api_key_revoke(f->s, junk[i], 1700000000), CUSTOS_ENOTFOUND);
     assert_int_equal(store_api_key_set_scopes(f->s, junk[i], "A"), CUSTOS_ENOTFOUND);
-    assert_int_equal(store_admin_token_revoke(f->s, junk[i], 1700000000), CUSTOS_ENOTFOUND);
+    assert_int_equal(store_admin_token_revoke(f->s, junk[i], 1700000000, false), CUSTOS_ENOTFOUND);
     assert_int_equal(store_account_get(f->s, junk[i], &a), CUSTOS_ENOTFOUND);
     assert_int_equal(store_api_key_list(f->s, junk[i], NULL, 2, page, &n), CUSTOS_OK);
     assert_int_equal(n, 0);
@@ -479,18 +479,70 @@ static void test_admin_tokens(void **state) {
   assert_int_equal(store_admin_token_count_active(f->s, &n), CUSTOS_OK);
   assert_int_equal(n, 2);
 
-  assert_int_equal(store_admin_token_revoke(f->s, t.id, 1700000000), CUSTOS_OK);
-  assert_int_equal(store_admin_token_revoke(f->s, t.id, 1800000000), CUSTOS_OK);
+  assert_int_equal(store_admin_token_revoke(f->s, t.id, 1700000000, true), CUSTOS_OK);
+  assert_int_equal(store_admin_token_revoke(f->s, t.id, 1800000000, false), CUSTOS_OK);
   assert_int_equal(store_admin_token_get_by_hash(f->s, t.hash, &got), CUSTOS_OK);
   assert_int_equal(got.revoked_at, 1700000000);
   assert_int_equal(store_admin_token_count_active(f->s, &n), CUSTOS_OK);
   assert_int_equal(n, 1);
-  assert_int_equal(store_admin_token_revoke(f->s, "adm_nope", 1700000000), CUSTOS_ENOTFOUND);
+  assert_int_equal(store_admin_token_revoke(f->s, "adm_nope", 1700000000, false), CUSTOS_ENOTFOUND);
+  assert_int_equal(store_admin_token_revoke(f->s, "adm_nope", 1700000000, true), CUSTOS_ENOTFOUND);
   unsigned char none[STORE_KEY_HASH_LEN];
   memset(none, 0, sizeof none);
   assert_int_equal(store_admin_token_get_by_hash(f->s, none, &got), CUSTOS_ENOTFOUND);
   u.name[0] = '\0';
   assert_int_equal(store_admin_token_create(f->s, &u), CUSTOS_EINVAL);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
+/* The guarded writes: the first token only into an empty set, and never
+ * the last active one revoked unless asked; get and list by id. */
+static void test_admin_token_guards(void **state) {
+  fx_t *f = *state;
+  store_admin_token_t a, b, c, got, page[3];
+  int64_t n = -1;
+  int m = -1;
+  memset(&a, 0, sizeof a);
+  snprintf(a.name, sizeof a.name, "first");
+  memset(a.hash, 0x11, sizeof a.hash);
+  assert_int_equal(store_admin_token_create_first(f->s, &a), CUSTOS_OK);
+  b = a;
+  memset(b.hash, 0x22, sizeof b.hash);
+  assert_int_equal(store_admin_token_create_first(f->s, &b), CUSTOS_EDENIED);
+  assert_int_equal(store_admin_token_count_active(f->s, &n), CUSTOS_OK);
+  assert_int_equal(n, 1);
+
+  /* The only active token stays unless forced. */
+  assert_int_equal(store_admin_token_revoke(f->s, a.id, 1700000000, true), CUSTOS_EDENIED);
+  assert_int_equal(store_admin_token_get(f->s, a.id, &got), CUSTOS_OK);
+  assert_memory_equal(&got, &a, sizeof got);
+  assert_int_equal(store_admin_token_create(f->s, &b), CUSTOS_OK);
+  assert_int_equal(store_admin_token_revoke(f->s, a.id, 1700000000, true), CUSTOS_OK);
+  assert_int_equal(store_admin_token_revoke(f->s, b.id, 1700000001, true), CUSTOS_EDENIED);
+  assert_int_equal(store_admin_token_revoke(f->s, a.id, 1700000002, true), CUSTOS_OK); /* idempotent */
+  assert_int_equal(store_admin_token_get(f->s, a.id, &got), CUSTOS_OK);
+  assert_int_equal(got.revoked_at, 1700000000);
+  assert_int_equal(store_admin_token_revoke(f->s, b.id, 1700000003, false), CUSTOS_OK);
+  assert_int_equal(store_admin_token_count_active(f->s, &n), CUSTOS_OK);
+  assert_int_equal(n, 0);
+
+  /* None active again (locked out): the first token may be made anew. */
+  memset(&c, 0, sizeof c);
+  snprintf(c.name, sizeof c.name, "recovery");
+  memset(c.hash, 0x33, sizeof c.hash);
+  assert_int_equal(store_admin_token_create_first(f->s, &c), CUSTOS_OK);
+
+  assert_int_equal(store_admin_token_list(f->s, NULL, 3, page, &m), CUSTOS_OK);
+  assert_int_equal(m, 3);
+  assert_true(strcmp(page[0].id, page[1].id) < 0 && strcmp(page[1].id, page[2].id) < 0);
+  int found = 0;
+  for (int i = 0; i < m; i++) found += strcmp(page[i].id, c.id) == 0 && page[i].revoked_at == 0;
+  assert_int_equal(found, 1);
+  assert_int_equal(store_admin_token_list(f->s, page[1].id, 3, page, &m), CUSTOS_OK);
+  assert_int_equal(m, 1);
+  assert_int_equal(store_admin_token_list(f->s, NULL, 0, page, &m), CUSTOS_EINVAL);
+  assert_int_equal(store_admin_token_get(f->s, "adm_nope", &got), CUSTOS_ENOTFOUND);
+  assert_int_equal(store_admin_token_get(f->s, "adm_\xff", &got), CUSTOS_ENOTFOUND);
   assert_int_equal(store_error_count(f->s), 0);
 }
 
@@ -777,6 +829,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_key_concurrent_rotations_one_wins),
     MIG(test_key_record_usage_sums_batches),
     MIG(test_admin_tokens),
+    MIG(test_admin_token_guards),
     MIG(test_audit_find_filters),
     MIG(test_notify_reaches_listeners),
     MIG(test_pg_listener_reconnects),
