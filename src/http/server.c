@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/rand.h"
+#include "http/lograte.h"
 #include "http/render.h"
 
 struct http_server {
@@ -497,13 +498,25 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 
 const char *http_raw_uri(const http_req_t *r) { return r->raw_uri; }
 
+/* libmicrohttpd logs some events once per request that causes them (an
+ * over-large head, which it answers 431 itself): limited per format
+ * string, so a client cannot flood our log (http/lograte.h). */
+static lograte_t mhd_lograte = LOGRATE_INIT;
+
+static void mhd_log_summary(const lograte_summary_t *sum) {
+  log_msg(LOG_WARN, "http: %llu more like \"%s\" suppressed", (unsigned long long)sum->count, sum->sample);
+}
+
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   char msg[512];
+  lograte_summary_t sum;
   vsnprintf(msg, sizeof msg, fmt, ap);
   size_t n = strlen(msg);
   while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
-  log_msg(LOG_WARN, "http: %s", msg);
+  bool ok = lograte_allow(&mhd_lograte, fmt, (int64_t)(now_ns() / 1000000000u), msg, &sum);
+  if (sum.count) mhd_log_summary(&sum);
+  if (ok) log_msg(LOG_WARN, "http: %s", msg);
 }
 
 /* ---- life cycle ------------------------------------------------------------ */
@@ -611,5 +624,7 @@ int64_t http_server_drain(http_server_t *s, int grace_ms) {
 void http_server_stop(http_server_t *s) {
   if (!s) return;
   MHD_stop_daemon(s->d);
+  lograte_summary_t sum;
+  while (lograte_flush(&mhd_lograte, &sum)) mhd_log_summary(&sum); /* nothing left untold */
   free(s);
 }
