@@ -546,6 +546,66 @@ static void test_admin_token_guards(void **state) {
   assert_int_equal(store_error_count(f->s), 0);
 }
 
+/* Concurrent first tokens, each from its own store handle (as separate
+ * `custos admin init` processes are), released together by a barrier. */
+#define INIT_RACERS 8
+#define INIT_ROUNDS 5
+
+typedef struct init_arg {
+  const char *url;
+  pthread_barrier_t *go;
+  unsigned char seed;
+  int rc;
+  char id[RAND_ID_MAX];
+} init_arg_t;
+
+static void *init_thread(void *p) {
+  init_arg_t *a = p;
+  store_t *s = NULL;
+  char err[256];
+  store_admin_token_t t;
+  memset(&t, 0, sizeof t);
+  snprintf(t.name, sizeof t.name, "racer");
+  memset(t.hash, a->seed, sizeof t.hash);
+  int open_rc = store_open(a->url, NULL, &s, err, sizeof err);
+  pthread_barrier_wait(a->go);
+  a->rc = open_rc ? CUSTOS_ESTORE : store_admin_token_create_first(s, &t);
+  if (a->rc == CUSTOS_OK) memcpy(a->id, t.id, sizeof a->id);
+  store_close(s);
+  return NULL;
+}
+
+static void test_admin_token_create_first_race(void **state) {
+  fx_t *f = *state;
+  for (int round = 0; round < INIT_ROUNDS; round++) {
+    pthread_barrier_t go;
+    pthread_t th[INIT_RACERS];
+    init_arg_t a[INIT_RACERS];
+    assert_int_equal(pthread_barrier_init(&go, NULL, INIT_RACERS), 0);
+    for (int i = 0; i < INIT_RACERS; i++) {
+      a[i] = (init_arg_t){f->url, &go, (unsigned char)(round * INIT_RACERS + i + 1), -99, ""};
+      assert_int_equal(pthread_create(&th[i], NULL, init_thread, &a[i]), 0);
+    }
+    int ok = -1;
+    for (int i = 0; i < INIT_RACERS; i++) {
+      pthread_join(th[i], NULL);
+      if (a[i].rc == CUSTOS_OK) {
+        assert_int_equal(ok, -1); /* a second winner */
+        ok = i;
+      } else {
+        assert_int_equal(a[i].rc, CUSTOS_EDENIED);
+      }
+    }
+    pthread_barrier_destroy(&go);
+    assert_true(ok >= 0);
+    int64_t n = -1;
+    assert_int_equal(store_admin_token_count_active(f->s, &n), CUSTOS_OK);
+    assert_int_equal(n, 1);
+    /* Locked out again, for the next round. */
+    assert_int_equal(store_admin_token_revoke(f->s, a[ok].id, 1700000000, false), CUSTOS_OK);
+  }
+}
+
 /* --- audit queries ------------------------------------------------------------ */
 
 static void append(store_t *s, const char *actor, const char *action, const char *target,
@@ -830,6 +890,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_key_record_usage_sums_batches),
     MIG(test_admin_tokens),
     MIG(test_admin_token_guards),
+    MIG(test_admin_token_create_first_race),
     MIG(test_audit_find_filters),
     MIG(test_notify_reaches_listeners),
     MIG(test_pg_listener_reconnects),
