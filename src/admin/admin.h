@@ -67,6 +67,11 @@ void admin_entities_list(http_req_t *r, void *ctx);
 void admin_entities_get(http_req_t *r, void *ctx);
 void admin_token_lifetime_get(http_req_t *r, void *ctx);
 void admin_token_lifetime_put(http_req_t *r, void *ctx);
+/* The admin API's own tokens (src/admin/admin_tokens.c). */
+void admin_admin_tokens_create(http_req_t *r, void *ctx);
+void admin_admin_tokens_list(http_req_t *r, void *ctx);
+void admin_admin_tokens_get(http_req_t *r, void *ctx);
+void admin_admin_tokens_revoke(http_req_t *r, void *ctx);
 void admin_openapi(http_req_t *r, void *ctx);
 
 /* The embedded OpenAPI 3.1 document (src/admin/openapi.json), NUL-terminated,

@@ -1,6 +1,8 @@
 /*
- * custos admin init — create the first admin token, and custos routes — the
- * route table, for tests that compare it with the OpenAPI document.
+ * custos admin init — create the first admin token (also the way back in
+ * after every admin token was revoked), custos admin token … (over the
+ * admin API, cmd_admin_token.c), and custos routes — the route table, for
+ * tests that compare it with the OpenAPI document.
  */
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -18,9 +20,11 @@ extern char **environ;
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: custos admin init [--name NAME] [serve flags: --store URL, --config FILE, …]\n\n"
-          "Creates the first admin token and prints it once on stdout. Only its\n"
-          "SHA-256 is stored. Refuses (exit 1) when an active admin token exists.\n");
+          "usage: custos admin init [--name NAME] [serve flags: --store URL, --config FILE, …]\n"
+          "       custos admin token create|list|show|revoke …  (admin API; --help)\n\n"
+          "init creates the first admin token with store access and prints it once on\n"
+          "stdout. Only its SHA-256 is stored. Refuses (exit 1) while an active admin\n"
+          "token exists, so it also recovers a store whose every token was revoked.\n");
 }
 
 /* Opens the store the way `custos serve` does: development migrates by
@@ -102,18 +106,6 @@ static int admin_init(int argc, char **argv) {
     goto out;
   }
   if (open_store(&cfg, &s) != 0) goto out;
-  int64_t active = 0;
-  if (store_admin_token_count_active(s, &active) != 0) {
-    fprintf(stderr, "custos admin init: cannot read admin tokens from the store\n");
-    goto out;
-  }
-  if (active > 0) {
-    fprintf(stderr,
-            "custos admin init: refused: %lld active admin token(s) already exist; "
-            "use one of them with the admin API\n",
-            (long long)active);
-    goto out;
-  }
   store_admin_token_t t;
   memset(&t, 0, sizeof t);
   snprintf(t.name, sizeof t.name, "%s", name);
@@ -122,8 +114,19 @@ static int admin_init(int argc, char **argv) {
     goto out;
   }
   apikey_hash(text, strlen(text), t.hash);
-  rc = store_admin_token_create(s, &t);
+  /* Checked and created in one store transaction: of concurrent inits on
+   * one store, exactly one gets a token. */
+  rc = store_admin_token_create_first(s, &t);
   OPENSSL_cleanse(t.hash, sizeof t.hash);
+  if (rc == CUSTOS_EDENIED) {
+    int64_t active = 0;
+    if (store_admin_token_count_active(s, &active) == 0)
+      fprintf(stderr, "custos admin init: refused: %lld active admin token(s) already exist; ", (long long)active);
+    else
+      fprintf(stderr, "custos admin init: refused: an active admin token already exists; ");
+    fprintf(stderr, "use one of them with the admin API (custos admin token …)\n");
+    goto out;
+  }
   if (rc != 0) {
     fprintf(stderr, "custos admin init: cannot store the token: %s\n", custos_strerror(rc));
     goto out;
@@ -149,6 +152,7 @@ out:
 
 int cmd_admin(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "init") == 0) return admin_init(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "token") == 0) return cmd_admin_token(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     usage(stdout);
     return 0;

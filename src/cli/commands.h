@@ -34,6 +34,11 @@ int cmd_demo(int argc, char **argv);
  * 0 created, 1 refused (an active admin token exists) or failed, 2 usage. */
 int cmd_admin(int argc, char **argv);
 
+/* custos admin token create --name N | list | show ID | revoke ID [--force]
+ * (src/cli/cmd_admin_token.c): admin tokens over the admin API; argv[0] is
+ * "token". Exit codes as the admin API clients below. */
+int cmd_admin_token(int argc, char **argv);
+
 /* custos routes (hidden; src/cli/cmd_admin.c): prints the route table as
  * "METHOD PATTERN" lines (HEAD, implied by GET, is left out). */
 int cmd_routes(int argc, char **argv);

@@ -15,7 +15,7 @@ static const struct {
     {"config", cmd_config, "check FILE | example | show: work with configuration"},
     {"policy", cmd_policy, "check FILE: check a route policy file (gateway checks)"},
     {"demo", cmd_demo, "create (once) and print a demo account and app"},
-    {"admin", cmd_admin, "init: create the first admin token (printed once)"},
+    {"admin", cmd_admin, "init: create the first admin token (printed once) | token …: admin tokens (admin API)"},
     {"account", cmd_account, "create NAME | list | show ID: accounts (admin API)"},
     {"env", cmd_env, "create ACCOUNT_ID NAME | list ACCOUNT_ID: environments (admin API)"},
     {"entity", cmd_entity, "create ACCOUNT_ID NAME [--id ID] | list ACCOUNT_ID | get ID: Open Ledger entities (admin API)"},

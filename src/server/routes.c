@@ -49,6 +49,10 @@ int app_routes(app_t *a) {
   rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/rotate", admin_user_tokens_rotate, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/user-tokens/{id}/revoke", admin_user_tokens_revoke, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/audit", admin_audit_list, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/admin-tokens", admin_admin_tokens_create, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/admin-tokens", admin_admin_tokens_list, a, NULL);
+  rc |= router_add(r, HTTP_GET, "/admin/v1/admin-tokens/{id}", admin_admin_tokens_get, a, NULL);
+  rc |= router_add(r, HTTP_POST, "/admin/v1/admin-tokens/{id}/revoke", admin_admin_tokens_revoke, a, NULL);
   rc |= router_add(r, HTTP_POST, "/admin/v1/accounts/{id}/entities", admin_entities_create, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/accounts/{id}/entities", admin_entities_list, a, NULL);
   rc |= router_add(r, HTTP_GET, "/admin/v1/entities/{id}", admin_entities_get, a, NULL);
