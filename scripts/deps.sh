@@ -8,7 +8,7 @@ want=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
 case "${1:-run}" in
   run) ;;
   test) want+=(clang clang-tidy libclang-rt-14-dev libcmocka-dev postgresql-15 nginx-light caddy
-               nodejs npm curl) ;;
+               nodejs npm curl iproute2) ;;
   bench) want+=(clang libclang-rt-14-dev wrk nginx-light curl libjwt-dev nodejs npm valgrind) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac

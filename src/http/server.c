@@ -167,14 +167,15 @@ static bool header_safe(const char *s, size_t n) {
 }
 
 /* The error copy (server.h, HTTP_ERROR_COPY_REQUEST): both headers or
- * neither, so a gateway never answers a status without its body. */
-static void add_error_copy(http_req_t *r, int status, const buf_t *body) {
+ * neither, so a gateway never answers a status without its body. True
+ * when both were added. */
+static bool add_error_copy(http_req_t *r, int status, const buf_t *body) {
   const char *want = http_header(r, HTTP_ERROR_COPY_REQUEST);
-  if (!want || strcmp(want, "1") != 0) return;
+  if (!want || strcmp(want, "1") != 0) return false;
   if (body->len > HTTP_ERROR_COPY_MAX || !header_safe(buf_str(body), body->len)) {
     log_msg(LOG_WARN, "error body of %zu bytes not copied into headers (limit %d, or a byte not allowed in a header)",
             body->len, HTTP_ERROR_COPY_MAX);
-    return;
+    return false;
   }
   char st[8];
   snprintf(st, sizeof st, "%d", status);
@@ -185,7 +186,9 @@ static void add_error_copy(http_req_t *r, int status, const buf_t *body) {
       free(r->extra[i].value);
     }
     r->nextra = mark;
+    return false;
   }
+  return true;
 }
 
 void http_reply_error(http_req_t *r, const cerr_t *e) {
@@ -205,7 +208,14 @@ void http_reply_error(http_req_t *r, const cerr_t *e) {
       return;
     }
   }
-  add_error_copy(r, e->status, &b);
+  if (add_error_copy(r, e->status, &b)) {
+    /* The body travels in the header only: nginx's auth_request reads no
+     * body, and an unread one makes it close its keep-alive connection
+     * to custos after every refusal. */
+    buf_cleanup(&b);
+    http_reply(r, e->status, NULL, NULL);
+    return;
+  }
   http_reply(r, e->status, "application/json", &b);
 }
 

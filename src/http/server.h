@@ -41,7 +41,9 @@
  * message of control bytes escaped six-fold, a 127-byte field likewise,
  * a request id), or with a byte a header may not hold, is not copied, and
  * neither is the status (custos logs a warning). The limit keeps custos's
- * whole response head inside nginx's default proxy_buffer_size (4k). */
+ * whole response head inside nginx's default proxy_buffer_size (4k).
+ * When copied, the reply's body is empty: nginx's auth_request reads no
+ * body, and an unread one closes its keep-alive connection to custos. */
 #define HTTP_ERROR_COPY_REQUEST "X-Custos-Error-Headers"
 #define HTTP_ERROR_COPY_MAX 2600
 

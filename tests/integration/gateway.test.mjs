@@ -8,7 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
@@ -186,6 +186,23 @@ describe('through real gateways', () => {
         await expectRefusal(s, g, 'GET', u, { Token1: A.token1, Token2: v.token2 }, 401, tlBody('TOKEN2_INVALID'));
       });
     }
+
+    // auth_request reads no body: had custos sent its refusal's body, nginx
+    // would close its connection to custos after every refusal (a flood of
+    // bad credentials would churn one TCP connection per request).
+    test('nginx: refusals keep the keep-alive connection to custos', async () => {
+      const port = new URL(s.c.url).port;
+      const closed = () => spawnSync('ss', ['-Htan', 'state', 'time-wait', `( dport = :${port} or sport = :${port} )`], { encoding: 'utf8' })
+        .stdout.split('\n').filter((l) => l.trim() !== '').length;
+      const before = closed();
+      for (let i = 0; i < 30; i++) {
+        const r = await fetch(`${s.gw.nginx.url}/api/your-endpoint`, { headers: { Token2: wA.token2 } });
+        assert.equal(r.status, 401);
+        assert.equal(await r.text(), tlBody('TOKEN1_MISSING'));
+      }
+      const after = closed();
+      assert.ok(after - before < 5, `${after - before} connections to custos closed for 30 refusals`);
+    });
   });
 
   // AssetPay (docs/profiles/assetpay.md): the merchant's backend trades its
