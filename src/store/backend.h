@@ -102,6 +102,11 @@ typedef struct store_ops {
    * advisory lock) so the guards below are atomic. only_first: insert only
    * while no token is active, else CUSTOS_EDENIED. */
   int (*admin_token_create)(void *impl, const store_admin_token_t *t, bool only_first);
+  /* Revokes every active token (revoked_at = t->created_at), writing the
+   * first `max` of them by id, as revoked, into `revoked` and their number
+   * into *n_revoked, then inserts `t`; one transaction. */
+  int (*admin_token_replace)(void *impl, const store_admin_token_t *t, store_admin_token_t *revoked, int max,
+                             int *n_revoked);
   int (*admin_token_get)(void *impl, const char *id, store_admin_token_t *out);
   int (*admin_token_get_by_hash)(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
                                  store_admin_token_t *out);

@@ -226,6 +226,8 @@ int pg__user_token_rotate(void *impl, const char *old_id, int64_t grace_until,
 int pg__user_token_record_usage(void *impl, const store_key_usage_t *u, int n);
 /* pg_admin.c */
 int pg__admin_token_create(void *impl, const store_admin_token_t *t, bool only_first);
+int pg__admin_token_replace(void *impl, const store_admin_token_t *t, store_admin_token_t *revoked, int max,
+                            int *n_revoked);
 int pg__admin_token_get(void *impl, const char *id, store_admin_token_t *out);
 int pg__admin_token_get_by_hash(void *impl, const unsigned char hash[STORE_KEY_HASH_LEN],
                                 store_admin_token_t *out);

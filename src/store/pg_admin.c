@@ -22,6 +22,8 @@ enum {
   PS_ADM_LOCK,
   PS_ADM_TX_GET,
   PS_ADM_TX_COUNT_ACTIVE,
+  PS_ADM_TX_ACTIVE,
+  PS_ADM_REVOKE_ALL,
   PS_COUNT
 };
 _Static_assert(PS_COUNT <= PG_TABLE_MAX, "statement table too long");
@@ -41,6 +43,9 @@ static const pg_query_t Q[PS_COUNT] = {
     [PS_ADM_LOCK] = {"SELECT pg_advisory_xact_lock(7166761325953237332)", 0, false},
     [PS_ADM_TX_GET] = {"SELECT " ADM_COLS " FROM admin_token WHERE id = $1", 1, false},
     [PS_ADM_TX_COUNT_ACTIVE] = {"SELECT count(*) FROM admin_token WHERE revoked_at = 0", 0, false},
+    [PS_ADM_TX_ACTIVE] = {"SELECT " ADM_COLS " FROM admin_token WHERE revoked_at = 0 ORDER BY id LIMIT $1", 1,
+                          false},
+    [PS_ADM_REVOKE_ALL] = {"UPDATE admin_token SET revoked_at = $1::bigint WHERE revoked_at = 0", 1, false},
 };
 static const pg_table_t T = {PG_T_ADMIN, Q, PS_COUNT};
 
@@ -89,6 +94,35 @@ int pg__admin_token_create(void *impl, const store_admin_token_t *t, bool only_f
     rc = CUSTOS_EDENIED;
   if (rc || (rc = pg__exec(g, pc, &T, PS_ADM_INSERT, params)) || (rc = pg__commit(pc)))
     pg__rollback(pc);
+out:
+  pg__checkin(g, pc);
+  return rc;
+}
+
+int pg__admin_token_replace(void *impl, const store_admin_token_t *t, store_admin_token_t *revoked, int max,
+                            int *n_revoked) {
+  pg_t *g = impl;
+  pconn_t *pc;
+  PGresult *r = NULL;
+  char at[PG_I64_LEN], lim[PG_I64_LEN], hex[STORE_HASH_HEX_MAX];
+  int64_t changed = 0;
+  int rc, n = 0;
+  store__hash_hex(t->hash, hex);
+  const char *const ins[] = {t->id, t->name, hex, pg__i64(at, t->created_at)};
+  const char *const lp[] = {pg__i64(lim, max)}, *const ap[] = {at};
+  if ((rc = pg__checkout(g, &pc))) return rc;
+  if ((rc = tx_begin(g, pc))) goto out;
+  /* Read under the lock, so these are exactly the rows revoked next. */
+  if ((rc = pg__run(g, pc, &T, PS_ADM_TX_ACTIVE, lp, &r)) == CUSTOS_OK)
+    rc = pg__decode(r, &ROW_ADMIN, revoked, max, false, &n, Q[PS_ADM_TX_ACTIVE].sql);
+  PQclear(r);
+  if (rc || (rc = pg__exec_count(g, pc, &T, PS_ADM_REVOKE_ALL, ap, &changed)) ||
+      (rc = pg__exec(g, pc, &T, PS_ADM_INSERT, ins)) || (rc = pg__commit(pc))) {
+    pg__rollback(pc);
+    goto out;
+  }
+  *n_revoked = (int)changed;
+  for (int i = 0; i < n; i++) revoked[i].revoked_at = t->created_at;
 out:
   pg__checkin(g, pc);
   return rc;

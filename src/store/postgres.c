@@ -41,6 +41,7 @@ const store_ops_t store__pg_ops = {
     .user_token_rotate = pg__user_token_rotate,
     .user_token_record_usage = pg__user_token_record_usage,
     .admin_token_create = pg__admin_token_create,
+    .admin_token_replace = pg__admin_token_replace,
     .admin_token_get = pg__admin_token_get,
     .admin_token_get_by_hash = pg__admin_token_get_by_hash,
     .admin_token_list = pg__admin_token_list,

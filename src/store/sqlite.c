@@ -41,6 +41,7 @@ const store_ops_t store__sqlite_ops = {
     .user_token_rotate = sq__user_token_rotate,
     .user_token_record_usage = sq__user_token_record_usage,
     .admin_token_create = sq__admin_token_create,
+    .admin_token_replace = sq__admin_token_replace,
     .admin_token_get = sq__admin_token_get,
     .admin_token_get_by_hash = sq__admin_token_get_by_hash,
     .admin_token_list = sq__admin_token_list,

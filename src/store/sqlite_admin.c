@@ -19,6 +19,8 @@ enum {
   ST_ADM_COUNT_ACTIVE,
   ST_ADM_REVOKE,
   ST_ADM_REVOKE_KEEP,
+  ST_ADM_ACTIVE,
+  ST_ADM_REVOKE_ALL,
   ST_COUNT
 };
 _Static_assert(ST_COUNT <= SQ_TABLE_MAX, "statement table too long");
@@ -37,6 +39,8 @@ static const char *const SQL[ST_COUNT] = {
                       " ELSE revoked_at END WHERE id = ?1",
     [ST_ADM_REVOKE_KEEP] = "UPDATE admin_token SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0"
                            " AND EXISTS (SELECT 1 FROM admin_token WHERE revoked_at = 0 AND id <> ?1)",
+    [ST_ADM_ACTIVE] = ("SELECT " ADM_COLS " FROM admin_token WHERE revoked_at = 0 ORDER BY id LIMIT ?1"),
+    [ST_ADM_REVOKE_ALL] = "UPDATE admin_token SET revoked_at = ?1 WHERE revoked_at = 0",
 };
 static const sq_table_t T = {SQ_T_ADMIN, SQL, ST_COUNT};
 
@@ -69,6 +73,34 @@ int sq__admin_token_create(void *impl, const store_admin_token_t *t, bool only_f
     goto fail;
   }
   if ((rc = sq__commit(c))) goto fail;
+  goto out;
+fail:
+  sq__rollback(c);
+out:
+  sq__writer_put(q);
+  return rc;
+}
+
+int sq__admin_token_replace(void *impl, const store_admin_token_t *t, store_admin_token_t *revoked, int max,
+                            int *n_revoked) {
+  sq_t *q = impl;
+  sq_conn_t *c;
+  sqlite3_stmt *st;
+  char hex[STORE_HASH_HEX_MAX];
+  int rc, n = 0;
+  store__hash_hex(t->hash, hex);
+  const sq_arg_t ins[] = {SQ_TEXT(t->id), SQ_TEXT(t->name), SQ_TEXT(hex), SQ_INT(t->created_at)};
+  const sq_arg_t lim[] = {SQ_INT(max)}, at[] = {SQ_INT(t->created_at)};
+  if ((rc = sq__writer_get(q, &c))) return rc;
+  if ((rc = sq__begin(c))) goto out;
+  /* Read under the write lock, so these are exactly the rows revoked next. */
+  if (!(st = sq__prepare(c, &T, ST_ADM_ACTIVE, lim, SQ_NARGS(lim)))) rc = CUSTOS_ESTORE;
+  if (rc || (rc = sq__fetch(c, st, &ROW_ADMIN, revoked, max, false, &n)) ||
+      (rc = sq__exec(c, &T, ST_ADM_REVOKE_ALL, at, SQ_NARGS(at))))
+    goto fail;
+  *n_revoked = sqlite3_changes(c->db);
+  for (int i = 0; i < n; i++) revoked[i].revoked_at = t->created_at;
+  if ((rc = sq__exec(c, &T, ST_ADM_INSERT, ins, SQ_NARGS(ins))) || (rc = sq__commit(c))) goto fail;
   goto out;
 fail:
   sq__rollback(c);

@@ -825,17 +825,23 @@ static int record_usage(store_t *s, const store_key_usage_t *u, int n, usage_op_
 
 /* --- admin tokens ---------------------------------------------------------- */
 
-static int admin_token_insert(store_t *s, store_admin_token_t *t, bool only_first) {
-  store_admin_token_t c;
+/* The row a create stores for input `t`: validated name, new id, now. */
+static int admin_token_new(const store_admin_token_t *t, store_admin_token_t *c) {
   int rc;
   if (!t || !field_terminated(t->name, sizeof t->name) || !name_valid(t->name))
     return CUSTOS_EINVAL;
-  memset(&c, 0, sizeof c);
-  if ((rc = rand_id(c.id, "adm"))) return rc;
-  memcpy(c.name, t->name, strlen(t->name) + 1);
-  memcpy(c.hash, t->hash, sizeof c.hash);
-  c.created_at = (int64_t)time(NULL);
-  rc = counted(s, s->ops->admin_token_create(s->impl, &c, only_first));
+  memset(c, 0, sizeof *c);
+  if ((rc = rand_id(c->id, "adm"))) return rc;
+  memcpy(c->name, t->name, strlen(t->name) + 1);
+  memcpy(c->hash, t->hash, sizeof c->hash);
+  c->created_at = (int64_t)time(NULL);
+  return CUSTOS_OK;
+}
+
+static int admin_token_insert(store_t *s, store_admin_token_t *t, bool only_first) {
+  store_admin_token_t c;
+  int rc = admin_token_new(t, &c);
+  if (rc == CUSTOS_OK) rc = counted(s, s->ops->admin_token_create(s->impl, &c, only_first));
   if (rc == CUSTOS_OK) *t = c;
   return rc;
 }
@@ -846,6 +852,20 @@ int store_admin_token_create(store_t *s, store_admin_token_t *t) {
 
 int store_admin_token_create_first(store_t *s, store_admin_token_t *t) {
   return admin_token_insert(s, t, true);
+}
+
+int store_admin_token_replace(store_t *s, store_admin_token_t *t, store_admin_token_t *revoked, int max,
+                              int *n_revoked) {
+  store_admin_token_t c;
+  int n = 0;
+  if (!n_revoked || max < 0 || (max > 0 && !revoked)) return CUSTOS_EINVAL;
+  int rc = admin_token_new(t, &c);
+  if (rc == CUSTOS_OK) rc = counted(s, s->ops->admin_token_replace(s->impl, &c, revoked, max, &n));
+  if (rc == CUSTOS_OK) {
+    *t = c;
+    *n_revoked = n;
+  }
+  return rc;
 }
 
 int store_admin_token_get(store_t *s, const char *id, store_admin_token_t *out) {

@@ -349,6 +349,18 @@ int store_admin_token_count_active(store_t *s, int64_t *n_out) STORE_WARN;
  * token. CUSTOS_EDENIED (nothing stored) when an active token exists.
  */
 int store_admin_token_create_first(store_t *s, store_admin_token_t *t) STORE_WARN;
+/*
+ * As store_admin_token_create(), after revoking every active admin token
+ * (revoked_at = the new token's created_at), in one write transaction
+ * under the same lock as store_admin_token_create_first(): afterwards the
+ * new token is the only active one. `custos admin init --replace`, for a
+ * lost or leaked last token. The first `max` revoked tokens (by id, as
+ * they are now) go to `revoked`, their total number to *n_revoked, so the
+ * caller can audit each. CUSTOS_EINVAL, CUSTOS_EEXISTS, CUSTOS_ESTORE;
+ * nothing changed on failure.
+ */
+int store_admin_token_replace(store_t *s, store_admin_token_t *t, store_admin_token_t *revoked, int max,
+                              int *n_revoked) STORE_WARN;
 /* By id. CUSTOS_ENOTFOUND, CUSTOS_ESTORE. */
 int store_admin_token_get(store_t *s, const char *id, store_admin_token_t *out) STORE_WARN;
 /* Every admin token, revoked ones too, keyset-paginated by id as

@@ -3,7 +3,8 @@
 // PostgreSQL: a leaked token is revoked without store access and refused at
 // once, on every node; the last active token needs force, and after that
 // `custos admin init` lets the operator back in; concurrent inits on an
-// empty store make exactly one token.
+// empty store make exactly one token; `custos admin init --replace` shuts
+// out every active token (a lost or leaked last one) and makes one new one.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -212,6 +213,82 @@ function suite(kind) {
       assert.deepEqual(r.json.data.filter((t) => t.status === 'active').map((t) => t.name), ['recovered']);
       r = await call(A, again.token, 'GET', `/admin/v1/audit?action=admin_token.revoke&target=${init.id}`);
       assert.deepEqual(r.json.data.map((e) => e.detail), [{ name: 'bootstrap', forced: true }]);
+    });
+  });
+
+  describe(`admin init --replace on ${kind}`, { skip }, () => {
+    let dir, store, nodes = [];
+    before(async () => {
+      dir = tempDir('custos-replace-');
+      store = kind === 'sqlite' ? `sqlite:${dir}/custos.db` : freshPgDatabase(PG_URL);
+      nodes.push(await startCustos({ dir, store }));
+      if (kind === 'postgres') nodes.push(await startCustos({ dir, store }));
+    });
+    after(async () => {
+      for (const n of nodes) { await n.stop(); n.cleanup(); }
+    });
+
+    test('revokes every active token at once and prints one new token, audited', async () => {
+      const first = adminInit({ store, dir, name: 'lost' });
+      assert.equal(first.status, 0, first.stderr);
+      const made = await call(nodes[0], first.token, 'POST', '/admin/v1/admin-tokens', { name: 'leaked' });
+      assert.equal(made.status, 201, made.text);
+      const revokedBefore = await call(nodes[0], first.token, 'POST', '/admin/v1/admin-tokens', { name: 'old' });
+      assert.equal((await call(nodes[0], first.token, 'POST', `/admin/v1/admin-tokens/${revokedBefore.json.id}/revoke`)).status, 200);
+      for (const n of nodes) assert.equal((await call(n, made.json.token, 'GET', '/admin/v1/admin-tokens')).status, 200);
+
+      const rep = adminInit({ store, dir, name: 'replacement', extra: ['--replace'] });
+      assert.equal(rep.status, 0, rep.stderr);
+      assert.match(rep.stdout, /^cadm_[0-9A-Za-z_]+\n$/);
+      assert.match(rep.stderr, /^2 active admin token\(s\) revoked$/m);
+      assert.match(rep.stderr, /^admin token adm_\w+ \("replacement"\) created; it is shown only this once$/m);
+      // Refused at once by every running node: admin tokens are not cached.
+      for (const n of nodes) {
+        for (const old of [first.token, made.json.token]) {
+          const r = await call(n, old, 'GET', '/admin/v1/admin-tokens', undefined, 'rid-old');
+          assert.equal(r.status, 401);
+          assert.equal(r.text, UNAUTHORIZED('rid-old'));
+        }
+      }
+      const r = await call(nodes[nodes.length - 1], rep.token, 'GET', '/admin/v1/admin-tokens');
+      assert.equal(r.status, 200, r.text);
+      const active = r.json.data.filter((t) => t.status === 'active');
+      assert.deepEqual(active.map((t) => [t.id, t.name, t.current]), [[rep.id, 'replacement', true]]);
+      const byId = Object.fromEntries(r.json.data.map((t) => [t.id, t]));
+      assert.equal(byId[first.id].revoked_at, byId[rep.id].created_at);
+      assert.equal(byId[made.json.id].revoked_at, byId[rep.id].created_at);
+      // The token revoked earlier keeps its own revocation (and no second event).
+      assert.notEqual(byId[revokedBefore.json.id].revoked_at, null);
+
+      const ev = (await call(nodes[0], rep.token, 'GET', '/admin/v1/audit?action=admin_token.&actor=cli:admin-init')).json.data;
+      const revokes = ev.filter((e) => e.action === 'admin_token.revoke').map((e) => [e.target, e.detail]);
+      assert.deepEqual(revokes.sort(), [
+        [first.id, { name: 'lost', forced: true, replaced_by: rep.id }],
+        [made.json.id, { name: 'leaked', forced: true, replaced_by: rep.id }],
+      ].sort());
+      const creates = ev.filter((e) => e.action === 'admin_token.create').map((e) => [e.target, e.detail]);
+      assert.deepEqual(creates, [[first.id, null], [rep.id, { name: 'replacement', replaced: 2 }]]);
+    });
+
+    test('4 at once: all succeed one after another, exactly one token stays active', async () => {
+      const flags = ['--store', store, '--master-key-file', `${dir}/master.key`];
+      const rs = await Promise.all(Array.from({ length: 4 }, (_, i) => runAsync(['admin', 'init', '--replace', '--name', `r${i}`, ...flags])));
+      for (const x of rs) assert.equal(x.status, 0, x.stderr);
+      // Each revoked exactly the one token active before it: taking turns.
+      for (const x of rs) assert.match(x.stderr, /^1 active admin token\(s\) revoked$/m);
+      const tokens = rs.map((x) => x.stdout.trim());
+      const ok = [];
+      for (const t of tokens) ok.push((await call(nodes[0], t, 'GET', '/admin/v1/admin-tokens')).status);
+      assert.deepEqual(ok.filter((s) => s === 200).length, 1, ok.join(' '));
+      const last = tokens[ok.indexOf(200)];
+      const r = await call(nodes[0], last, 'GET', '/admin/v1/admin-tokens?limit=100');
+      assert.equal(r.json.data.filter((t) => t.status === 'active').length, 1);
+    });
+
+    test('usage names --replace', () => {
+      const r = run(['admin', 'init', '--help']);
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, /custos admin init \[--name NAME\] \[--replace\]/);
     });
   });
 

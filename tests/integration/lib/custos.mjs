@@ -92,8 +92,9 @@ export function rawRequest(port, text, { timeout = 10000 } = {}) {
 
 // Runs `custos admin init` against `store` and returns {status, token, id,
 // stdout, stderr}; token is the one stdout line, id the adm_… from stderr.
-export function adminInit({ store, dir, name, env = {} } = {}) {
-  const args = ['admin', 'init', '--store', store];
+// `extra` are more arguments (e.g. ['--replace']).
+export function adminInit({ store, dir, name, env = {}, extra = [] } = {}) {
+  const args = ['admin', 'init', '--store', store, ...extra];
   if (dir) args.push('--master-key-file', `${dir}/master.key`);
   if (name) args.push('--name', name);
   const r = run(args, { env });

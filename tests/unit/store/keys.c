@@ -546,6 +546,58 @@ static void test_admin_token_guards(void **state) {
   assert_int_equal(store_error_count(f->s), 0);
 }
 
+/* Replace: every active token revoked at the new one's created_at and
+ * reported (up to max, by id), the revoked one kept as it was, the new one
+ * the only active; with none active it is a plain create. */
+static void test_admin_token_replace(void **state) {
+  fx_t *f = *state;
+  store_admin_token_t a, b, c, d, got, old[2];
+  int64_t n = -1;
+  int m = -1;
+  memset(&a, 0, sizeof a);
+  snprintf(a.name, sizeof a.name, "a");
+  memset(a.hash, 0x31, sizeof a.hash);
+  assert_int_equal(store_admin_token_replace(f->s, &a, old, 2, &m), CUSTOS_OK);
+  assert_int_equal(m, 0);
+  b = a;
+  memset(b.hash, 0x32, sizeof b.hash);
+  assert_int_equal(store_admin_token_create(f->s, &b), CUSTOS_OK);
+  c = a;
+  memset(c.hash, 0x33, sizeof c.hash);
+  assert_int_equal(store_admin_token_create(f->s, &c), CUSTOS_OK);
+  assert_int_equal(store_admin_token_revoke(f->s, c.id, 1700000000, false), CUSTOS_OK);
+
+  memset(&d, 0, sizeof d);
+  snprintf(d.name, sizeof d.name, "d");
+  memset(d.hash, 0x34, sizeof d.hash);
+  d.created_at = 5; /* set by the store */
+  assert_int_equal(store_admin_token_replace(f->s, &d, old, 1, &m), CUSTOS_OK);
+  assert_int_equal(m, 2);
+  assert_true(d.created_at > 1600000000);
+  /* Only `max` rows reported, the lowest id first. */
+  const store_admin_token_t *first = strcmp(a.id, b.id) < 0 ? &a : &b;
+  assert_string_equal(old[0].id, first->id);
+  assert_int_equal(old[0].revoked_at, d.created_at);
+  assert_int_equal(store_admin_token_count_active(f->s, &n), CUSTOS_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(store_admin_token_get(f->s, a.id, &got), CUSTOS_OK);
+  assert_int_equal(got.revoked_at, d.created_at);
+  assert_int_equal(store_admin_token_get(f->s, b.id, &got), CUSTOS_OK);
+  assert_int_equal(got.revoked_at, d.created_at);
+  assert_int_equal(store_admin_token_get(f->s, c.id, &got), CUSTOS_OK);
+  assert_int_equal(got.revoked_at, 1700000000);
+  assert_int_equal(store_admin_token_get(f->s, d.id, &got), CUSTOS_OK);
+  assert_int_equal(got.revoked_at, 0);
+
+  /* A failed insert (the hash exists) changes nothing. */
+  store_admin_token_t e = d;
+  assert_int_equal(store_admin_token_replace(f->s, &e, NULL, 0, &m), CUSTOS_EEXISTS);
+  assert_int_equal(store_admin_token_get(f->s, d.id, &got), CUSTOS_OK);
+  assert_int_equal(got.revoked_at, 0);
+  assert_int_equal(store_admin_token_replace(f->s, &e, NULL, 1, &m), CUSTOS_EINVAL);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
 /* Concurrent first tokens, each from its own store handle (as separate
  * `custos admin init` processes are), released together by a barrier. */
 #define INIT_RACERS 8
@@ -890,6 +942,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_key_record_usage_sums_batches),
     MIG(test_admin_tokens),
     MIG(test_admin_token_guards),
+    MIG(test_admin_token_replace),
     MIG(test_admin_token_create_first_race),
     MIG(test_audit_find_filters),
     MIG(test_notify_reaches_listeners),
