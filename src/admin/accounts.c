@@ -32,43 +32,38 @@ fail:
   admin_fail(r, &e);
 }
 
+static json_t *account_row(const void *row, const void *arg) {
+  (void)arg;
+  return admin_account_json(row);
+}
+
+static json_t *environment_row(const void *row, const void *arg) {
+  (void)arg;
+  return admin_environment_json(row);
+}
+
 void admin_accounts_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit;
-  char after[RAND_ID_MAX];
-  if (admin_page_params(r, &limit, after, &e) != 0) {
+  admin_list_t l;
+  if (admin_list_start(r, sizeof(store_account_t), NULL, &l, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
-  store_account_t page[ADMIN_LIST_MAX + 1];
-  int n = 0;
-  int rc = store_account_list(a->store, after[0] ? after : NULL, limit + 1, page, &n);
-  if (rc != 0) {
-    admin_store_error(rc, "account", NULL, &e);
-    admin_fail(r, &e);
-    return;
-  }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, admin_account_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
+  int rc = store_account_list(a->store, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+  admin_list_reply(r, &l, rc, "account", account_row, NULL, "id");
+  admin_list_end(&l);
 }
 
 void admin_accounts_get(http_req_t *r, void *ctx) {
   app_t *a = ctx;
-  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   store_account_t acct;
-  int rc = admin_path_id(r, id) ? store_account_get(a->store, id, &acct) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "account", NULL, &e);
+  if (admin_load_account(r, a, &acct, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
@@ -77,7 +72,7 @@ void admin_accounts_get(http_req_t *r, void *ctx) {
 
 void admin_environments_create(http_req_t *r, void *ctx) {
   app_t *a = ctx;
-  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   static const char *const allowed[] = {"name", NULL};
   cerr_t e;
@@ -87,14 +82,10 @@ void admin_environments_create(http_req_t *r, void *ctx) {
   json_t *body = NULL;
   /* The path names the parent: an unknown account is 404 before the body
    * is judged, as for every {id} route. */
-  int rc = admin_path_id(r, id) ? store_account_get(a->store, id, &acct) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "account", NULL, &e);
-    goto fail;
-  }
+  if (admin_load_account(r, a, &acct, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, false, &e);
   if (!body || jbody_str_len(body, "name", true, 1, STORE_NAME_LEN_MAX, &name, &e) != 0) goto fail;
-  rc = store_environment_create(a->store, acct.id, name, &env);
+  int rc = store_environment_create(a->store, acct.id, name, &env);
   if (rc == CUSTOS_EEXISTS) {
     cerr_set(&e, 409, CERR_CONFLICT, "name", "the account already has an environment with this name");
     goto fail;
@@ -117,35 +108,17 @@ fail:
 
 void admin_environments_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
-  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit;
-  char after[RAND_ID_MAX];
   store_account_t acct;
-  int rc = admin_path_id(r, id) ? store_account_get(a->store, id, &acct) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "account", NULL, &e);
+  admin_list_t l;
+  if (admin_load_account(r, a, &acct, &e) != 0 ||
+      admin_list_start(r, sizeof(store_environment_t), NULL, &l, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
-  if (admin_page_params(r, &limit, after, &e) != 0) {
-    admin_fail(r, &e);
-    return;
-  }
-  store_environment_t page[ADMIN_LIST_MAX + 1];
-  int n = 0;
-  rc = store_environment_list(a->store, acct.id, after[0] ? after : NULL, limit + 1, page, &n);
-  if (rc != 0) {
-    admin_store_error(rc, "environment", NULL, &e);
-    admin_fail(r, &e);
-    return;
-  }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, admin_environment_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
+  int rc = store_environment_list(a->store, acct.id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+  admin_list_reply(r, &l, rc, "environment", environment_row, NULL, "id");
+  admin_list_end(&l);
 }

@@ -158,13 +158,64 @@ int admin_merchant_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e);
 /* "active" | "rotated" | "expired" | "revoked" for `k` at `now`. */
 const char *admin_key_status(const store_api_key_t *k, int64_t now);
 
-/* Reads ?limit (1..ADMIN_LIST_MAX, default ADMIN_LIST_DEFAULT) and ?after
- * (at most RAND_ID_MAX-1 bytes) into *limit and after (empty = from the
- * start). 0, or -1 with a 400 naming the parameter in e. */
-int admin_page_params(http_req_t *r, int *limit, char after[RAND_ID_MAX], cerr_t *e);
+/* "active" | "rotated" | "expired" | "revoked": the one status rule of
+ * key-shaped rows (API keys, user tokens) from their times at `now`. */
+const char *admin_secret_status(int64_t revoked_at, int64_t expires_at, int64_t grace_until, bool replaced,
+                                int64_t now);
+
+/* --- list routes (list.c) ------------------------------------------------- */
+
+#define ADMIN_CURSOR_MAX STORE_ENTITY_ID_MAX /* the longest ?after: an entity id */
+_Static_assert(ADMIN_CURSOR_MAX >= RAND_ID_MAX, "a cursor holds any id");
+
+/* One page being listed. */
+typedef struct admin_list {
+  int limit;                    /* ?limit: 1..ADMIN_LIST_MAX, default ADMIN_LIST_DEFAULT */
+  char after[ADMIN_CURSOR_MAX]; /* ?after; "" = from the start */
+  void *rows;                   /* ADMIN_LIST_MAX + 1 zeroed rows of `size` bytes, for the store */
+  size_t size;
+  int n;                        /* rows the store wrote (at most limit + 1) */
+} admin_list_t;
+
+/* A row as JSON; `arg` is what admin_list_reply was given. */
+typedef json_t *admin_row_json_fn(const void *row, const void *arg);
+
+/*
+ * Reads ?limit and ?after (400 "query parameter 'after' is not a valid
+ * cursor" when it is longer than an id or, given cursor_ok, when cursor_ok
+ * refuses a non-empty one) and allocates l->rows. 0, or -1 with e set and
+ * nothing allocated.
+ */
+int admin_list_start(http_req_t *r, size_t row_size, bool (*cursor_ok)(const char *), admin_list_t *l, cerr_t *e);
+/* l->after for the store: NULL when empty. */
+const char *admin_list_after(const admin_list_t *l);
+/*
+ * Answers the store's list result `rc`: not 0 → admin_store_error(rc,
+ * what) (and l->n = 0); else 200 {"data":[row_json of the first `limit`
+ * rows],"next":…}, next being member `cursor` of the last row shown when
+ * the store returned more than limit rows, else null.
+ */
+void admin_list_reply(http_req_t *r, admin_list_t *l, int rc, const char *what, admin_row_json_fn *row_json,
+                      const void *arg, const char *cursor);
+/* Frees l->rows (the caller first releases what rows own, if anything). */
+void admin_list_end(admin_list_t *l);
 
 /* {"data":data,"next":next|null}; steals `data`. NULL on OOM. */
 json_t *admin_page(json_t *data, const char *next);
+
+/* --- the {id} of the path (load.c) ---------------------------------------- */
+
+/* rc of looking the {id} row up: 0 → 0; else admin_store_error(rc, what)
+ * (404 "no such <what>", 503, …) into e and -1. */
+int admin_loaded(int rc, const char *what, cerr_t *e);
+/* The {id} row into *out, 404 when the path has no (valid) {id} or no row
+ * has it. 0, or -1 with e set. */
+int admin_load_account(http_req_t *r, app_t *a, store_account_t *out, cerr_t *e);
+int admin_load_app(http_req_t *r, app_t *a, store_app_t *out, cerr_t *e);
+int admin_load_key(http_req_t *r, app_t *a, store_api_key_t *out, cerr_t *e);
+int admin_load_user(http_req_t *r, app_t *a, store_user_t *out, cerr_t *e);
+int admin_load_user_token(http_req_t *r, app_t *a, store_user_token_t *out, cerr_t *e);
+int admin_load_admin_token(http_req_t *r, app_t *a, store_admin_token_t *out, cerr_t *e);
 
 /* The path parameter {id} into out; false when absent or too long (which
  * the caller answers as 404). */

@@ -1,6 +1,6 @@
 /*
  * admin_json.c — what every admin handler shares: resource → JSON,
- * pagination parameters, strict bodies, store-result mapping, audit events.
+ * strict bodies, store-result mapping, audit events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +30,16 @@ json_t *admin_app_json(const store_app_t *x) {
                    "profile", x->profile, "created_at", (json_int_t)x->created_at);
 }
 
-const char *admin_key_status(const store_api_key_t *k, int64_t now) {
-  if (k->revoked_at) return "revoked";
-  if (k->expires_at && now >= k->expires_at) return "expired";
-  if (k->replaced_by[0] || k->grace_until) return now < k->grace_until ? "rotated" : "expired";
+const char *admin_secret_status(int64_t revoked_at, int64_t expires_at, int64_t grace_until, bool replaced,
+                                int64_t now) {
+  if (revoked_at) return "revoked";
+  if (expires_at && now >= expires_at) return "expired";
+  if (replaced || grace_until) return now < grace_until ? "rotated" : "expired";
   return "active";
+}
+
+const char *admin_key_status(const store_api_key_t *k, int64_t now) {
+  return admin_secret_status(k->revoked_at, k->expires_at, k->grace_until, k->replaced_by[0] != '\0', now);
 }
 
 /* Space-separated scopes → JSON array of strings. */
@@ -77,26 +82,6 @@ json_t *admin_audit_json(const store_audit_t *ev) {
   return json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", id, "at", (json_int_t)ev->at, "actor",
                    ev->actor, "action", ev->action, "target", ev->target, "outcome", ev->outcome,
                    "remote", ev->remote, "request_id", ev->request_id, "detail", detail);
-}
-
-int admin_page_params(http_req_t *r, int *limit, char after[RAND_ID_MAX], cerr_t *e) {
-  const char *l = http_query(r, "limit");
-  int n = ADMIN_LIST_DEFAULT;
-  if (l) {
-    size_t len = strlen(l);
-    bool digits = len > 0 && len <= 3;
-    for (size_t i = 0; digits && i < len; i++) digits = l[i] >= '0' && l[i] <= '9';
-    n = digits ? (int)strtol(l, NULL, 10) : 0; /* 1 to 3 digits: cannot overflow */
-    if (n < 1 || n > ADMIN_LIST_MAX)
-      return cerr_set(e, 400, CERR_INVALID_FIELD, "limit", "query parameter 'limit' must be an integer between 1 and %d",
-                      ADMIN_LIST_MAX);
-  }
-  const char *a = http_query(r, "after");
-  if (a && strlen(a) >= RAND_ID_MAX)
-    return cerr_set(e, 400, CERR_INVALID_FIELD, "after", "query parameter 'after' is not a valid cursor");
-  *limit = n;
-  snprintf(after, RAND_ID_MAX, "%s", a ? a : "");
-  return 0;
 }
 
 json_t *admin_page(json_t *data, const char *next) {

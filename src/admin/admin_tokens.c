@@ -18,7 +18,6 @@
  */
 #include <openssl/crypto.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
@@ -76,45 +75,21 @@ fail:
   admin_fail(r, &e);
 }
 
+static json_t *token_row(const void *row, const void *actor) { return token_json(row, actor); }
+
 void admin_admin_tokens_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit, n = 0;
-  char after[RAND_ID_MAX];
-  store_admin_token_t *page = NULL;
-  if (admin_page_params(r, &limit, after, &e) != 0) goto fail;
-  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int rc = page ? store_admin_token_list(a->store, after[0] ? after : NULL, limit + 1, page, &n)
-                : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    admin_store_error(rc, "admin token", NULL, &e);
-    goto fail;
+  admin_list_t l;
+  if (admin_list_start(r, sizeof(store_admin_token_t), NULL, &l, &e) != 0) {
+    admin_fail(r, &e);
+    return;
   }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, token_json(&page[i], actor)) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
-  free(page);
-  return;
-fail:
-  free(page);
-  admin_fail(r, &e);
-}
-
-/* Looks up the {id} token; on failure fills e (404/503). */
-static int load_token(http_req_t *r, app_t *a, store_admin_token_t *t, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? store_admin_token_get(a->store, id, t) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "admin token", NULL, e);
-    return -1; /* explicit: clang-tidy cannot follow admin_store_error's -1 */
-  }
-  return 0;
+  int rc = store_admin_token_list(a->store, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+  admin_list_reply(r, &l, rc, "admin token", token_row, actor, "id");
+  admin_list_end(&l);
 }
 
 void admin_admin_tokens_get(http_req_t *r, void *ctx) {
@@ -123,7 +98,7 @@ void admin_admin_tokens_get(http_req_t *r, void *ctx) {
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   store_admin_token_t t;
-  if (load_token(r, a, &t, &e) != 0) {
+  if (admin_load_admin_token(r, a, &t, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
@@ -139,7 +114,7 @@ void admin_admin_tokens_revoke(http_req_t *r, void *ctx) {
   bool force = false;
   store_admin_token_t t;
   json_t *body = NULL;
-  if (load_token(r, a, &t, &e) != 0) goto fail;
+  if (admin_load_admin_token(r, a, &t, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, true, &e);
   if (!body || jbody_bool(body, "force", false, &force, &e) != 0) goto fail;
   bool already = t.revoked_at != 0;

@@ -7,7 +7,6 @@
  * answer under "token1", as POST /apps/{id}/keys would show it.
  */
 #include <openssl/crypto.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
@@ -78,14 +77,18 @@ fail:
   admin_fail(r, &e);
 }
 
+static json_t *app_row(const void *row, const void *arg) {
+  (void)arg;
+  return admin_app_json(row);
+}
+
 void admin_apps_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit;
-  char after[RAND_ID_MAX];
-  if (admin_page_params(r, &limit, after, &e) != 0) {
+  admin_list_t l;
+  if (admin_list_start(r, sizeof(store_app_t), NULL, &l, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
@@ -93,36 +96,20 @@ void admin_apps_list(http_req_t *r, void *ctx) {
   if (account_id && (!account_id[0] || strlen(account_id) >= RAND_ID_MAX)) {
     cerr_set(&e, 400, CERR_INVALID_FIELD, "account_id", "query parameter 'account_id' is not a valid id");
     admin_fail(r, &e);
-    return;
+  } else {
+    int rc = store_app_list(a->store, account_id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+    admin_list_reply(r, &l, rc, "app", app_row, NULL, "id");
   }
-  store_app_t *page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int n = 0;
-  int rc = page ? store_app_list(a->store, account_id, after[0] ? after : NULL, limit + 1, page, &n) : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    free(page);
-    admin_store_error(rc, "app", NULL, &e);
-    admin_fail(r, &e);
-    return;
-  }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, admin_app_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
-  free(page);
+  admin_list_end(&l);
 }
 
 void admin_apps_get(http_req_t *r, void *ctx) {
   app_t *a = ctx;
-  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   store_app_t app;
-  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, &app) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "app", NULL, &e);
+  if (admin_load_app(r, a, &app, &e) != 0) {
     admin_fail(r, &e);
     return;
   }

@@ -31,53 +31,45 @@ static int text_param(http_req_t *r, const char *name, size_t max, const char **
   return 0;
 }
 
+/* ?after of this list: an event id, decimal. */
+static bool event_id_ok(const char *s) {
+  int64_t v;
+  return parse_uint(s, &v);
+}
+
+static json_t *event_row(const void *row, const void *arg) {
+  (void)arg;
+  return admin_audit_json(row);
+}
+
 void admin_audit_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit;
-  char after_s[RAND_ID_MAX];
   int64_t after = 0;
   store_audit_filter_t f = {0};
-  store_audit_t *page = NULL;
-  int n = 0;
-  if (admin_page_params(r, &limit, after_s, &e) != 0) goto fail;
-  if (after_s[0] && !parse_uint(after_s, &after)) {
-    cerr_set(&e, 400, CERR_INVALID_FIELD, "after", "query parameter 'after' is not a valid cursor");
-    goto fail;
+  admin_list_t l;
+  if (admin_list_start(r, sizeof(store_audit_t), event_id_ok, &l, &e) != 0) {
+    admin_fail(r, &e);
+    return;
   }
+  store_audit_t *rows = l.rows;
+  if (l.after[0]) parse_uint(l.after, &after); /* cannot fail: event_id_ok */
   const char *since = http_query(r, "since");
   if (since && !parse_uint(since, &f.since)) {
     cerr_set(&e, 400, CERR_INVALID_FIELD, "since", "query parameter 'since' must be unix seconds");
-    goto fail;
+    admin_fail(r, &e);
+  } else if (text_param(r, "action", sizeof rows->action - 1, &f.action, &e) != 0 ||
+             text_param(r, "target", sizeof rows->target - 1, &f.target, &e) != 0 ||
+             text_param(r, "actor", sizeof rows->actor - 1, &f.actor, &e) != 0) {
+    admin_fail(r, &e);
+  } else {
+    int rc = store_audit_find(a->store, &f, after, l.limit + 1, l.rows, &l.n);
+    admin_list_reply(r, &l, rc, "audit event", event_row, NULL, "id");
   }
-  if (text_param(r, "action", sizeof page->action - 1, &f.action, &e) != 0 ||
-      text_param(r, "target", sizeof page->target - 1, &f.target, &e) != 0 ||
-      text_param(r, "actor", sizeof page->actor - 1, &f.actor, &e) != 0)
-    goto fail;
-  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int rc = page ? store_audit_find(a->store, &f, after, limit + 1, page, &n) : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    n = 0;
-    admin_store_error(rc, "audit event", NULL, &e);
-    goto fail;
-  }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, admin_audit_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  char next[24];
-  if (n > limit) snprintf(next, sizeof next, "%lld", (long long)page[limit - 1].id);
-  http_reply_json(r, 200, admin_page(data, n > limit ? next : NULL));
-  for (int i = 0; i < n; i++) store_audit_cleanup(&page[i]);
-  free(page);
-  return;
-fail:
-  free(page);
-  admin_fail(r, &e);
+  for (int i = 0; i < l.n; i++) store_audit_cleanup(&rows[i]);
+  admin_list_end(&l);
 }
 
 void admin_openapi(http_req_t *r, void *ctx) {

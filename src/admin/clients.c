@@ -14,7 +14,6 @@
  * 0.10000000000000001, and 1e20 (21 digits from JSON.stringify) is beyond
  * jansson's integers.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
@@ -38,41 +37,32 @@ static bool steam_id_ok(const char *s) {
   return true;
 }
 
+static json_t *client_row(const void *row, const void *arg) {
+  (void)arg;
+  return client_json(row);
+}
+
 void admin_clients_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit, n = 0;
-  char after[RAND_ID_MAX];
   store_app_t app;
-  store_ap_client_t *page = NULL;
-  if (admin_merchant_app(r, a, &app, &e) != 0 || admin_page_params(r, &limit, after, &e) != 0) goto fail;
-  if (after[0] && !steam_id_ok(after)) {
+  admin_list_t l;
+  if (admin_merchant_app(r, a, &app, &e) != 0 || admin_list_start(r, sizeof(store_ap_client_t), NULL, &l, &e) != 0) {
+    admin_fail(r, &e);
+    return;
+  }
+  if (l.after[0] && !steam_id_ok(l.after)) {
     cerr_set(&e, 400, CERR_INVALID_FIELD, "after", "query parameter 'after' must be a Steam ID (17 digits)");
-    goto fail;
+    admin_fail(r, &e);
+  } else {
+    int rc = store_ap_client_list(a->store, app.id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+    admin_list_reply(r, &l, rc, "client", client_row, NULL, "steam_id");
   }
-  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int rc = page ? store_ap_client_list(a->store, app.id, after[0] ? after : NULL, limit + 1, page, &n)
-                : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    n = 0;
-    admin_store_error(rc, "client", NULL, &e);
-    goto fail;
-  }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, client_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].steam_id : NULL));
-  for (int i = 0; i < n; i++) store_ap_client_cleanup(&page[i]);
-  free(page);
-  return;
-fail:
-  free(page);
-  admin_fail(r, &e);
+  store_ap_client_t *rows = l.rows;
+  for (int i = 0; i < l.n; i++) store_ap_client_cleanup(&rows[i]);
+  admin_list_end(&l);
 }
 
 void admin_clients_get(http_req_t *r, void *ctx) {

@@ -20,13 +20,6 @@ json_t *admin_entity_json(const store_entity_t *x) {
                    "created_at", (json_int_t)x->created_at);
 }
 
-/* The {id} account of the path, 404 when there is none. */
-static int path_account(http_req_t *r, app_t *a, store_account_t *acct, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? store_account_get(a->store, id, acct) : CUSTOS_ENOTFOUND;
-  return rc ? admin_store_error(rc, "account", NULL, e) : 0;
-}
-
 void admin_entities_create(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
@@ -37,7 +30,7 @@ void admin_entities_create(http_req_t *r, void *ctx) {
   store_account_t acct;
   store_entity_t ent;
   json_t *body = NULL;
-  if (path_account(r, a, &acct, &e) != 0) goto fail;
+  if (admin_load_account(r, a, &acct, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, false, &e);
   if (!body || jbody_str_len(body, "name", true, 1, STORE_NAME_LEN_MAX, &name, &e) != 0 ||
       jbody_str_len(body, "id", false, 1, STORE_ENTITY_ID_LEN_MAX, &id, &e) != 0)
@@ -68,59 +61,27 @@ fail:
   admin_fail(r, &e);
 }
 
-/* admin_page_params for entities: ?limit alike, but ?after is an entity
- * id, which may be longer than the shared cursor (RAND_ID_MAX). */
-static int entity_page_params(http_req_t *r, int *limit, char after[STORE_ENTITY_ID_MAX], cerr_t *e) {
-  const char *l = http_query(r, "limit");
-  int n = ADMIN_LIST_DEFAULT;
-  if (l) {
-    size_t len = strlen(l);
-    bool digits = len > 0 && len <= 3;
-    for (size_t i = 0; digits && i < len; i++) digits = l[i] >= '0' && l[i] <= '9';
-    n = digits ? (int)strtol(l, NULL, 10) : 0; /* 1 to 3 digits: cannot overflow */
-    if (n < 1 || n > ADMIN_LIST_MAX)
-      return cerr_set(e, 400, CERR_INVALID_FIELD, "limit",
-                      "query parameter 'limit' must be an integer between 1 and %d", ADMIN_LIST_MAX);
-  }
-  const char *a = http_query(r, "after");
-  if (a && *a && !store_entity_id_valid(a))
-    return cerr_set(e, 400, CERR_INVALID_FIELD, "after", "query parameter 'after' is not a valid cursor");
-  *limit = n;
-  snprintf(after, STORE_ENTITY_ID_MAX, "%s", a ? a : "");
-  return 0;
+static json_t *entity_row(const void *row, const void *arg) {
+  (void)arg;
+  return admin_entity_json(row);
 }
 
+/* ?after here is an entity id, which may be longer than other ids. */
 void admin_entities_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit = ADMIN_LIST_DEFAULT;
   store_account_t acct;
-  if (path_account(r, a, &acct, &e) != 0) {
+  admin_list_t l;
+  if (admin_load_account(r, a, &acct, &e) != 0 ||
+      admin_list_start(r, sizeof(store_entity_t), store_entity_id_valid, &l, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
-  char eafter[STORE_ENTITY_ID_MAX] = "";
-  if (entity_page_params(r, &limit, eafter, &e) != 0) {
-    admin_fail(r, &e);
-    return;
-  }
-  store_entity_t page[ADMIN_LIST_MAX + 1];
-  int n = 0;
-  int rc = store_entity_list(a->store, acct.id, eafter[0] ? eafter : NULL, limit + 1, page, &n);
-  if (rc != 0) {
-    admin_store_error(rc, "entity", NULL, &e);
-    admin_fail(r, &e);
-    return;
-  }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, admin_entity_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
+  int rc = store_entity_list(a->store, acct.id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+  admin_list_reply(r, &l, rc, "entity", entity_row, NULL, "id");
+  admin_list_end(&l);
 }
 
 void admin_entities_get(http_req_t *r, void *ctx) {
@@ -155,7 +116,7 @@ void admin_token_lifetime_get(http_req_t *r, void *ctx) {
   cerr_t e;
   store_account_t acct;
   int64_t v = 0;
-  if (path_account(r, a, &acct, &e) != 0) {
+  if (admin_load_account(r, a, &acct, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
@@ -177,7 +138,7 @@ void admin_token_lifetime_put(http_req_t *r, void *ctx) {
   store_account_t acct;
   json_t *body = NULL;
   int64_t v = 0;
-  if (path_account(r, a, &acct, &e) != 0) goto fail;
+  if (admin_load_account(r, a, &acct, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, false, &e);
   if (!body) goto fail;
   /* null = back to the default (openledger.max_token_lifetime). */

@@ -148,17 +148,6 @@ static const admin_secret_kind_t KEY = {
     .revoke_detail = key_revoke_detail,
 };
 
-/* Looks up the {id} key; on failure fills e (404/503). */
-static int load_key(http_req_t *r, app_t *a, store_api_key_t *k, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? store_api_key_get(a->store, id, k) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "key", NULL, e);
-    return -1;
-  }
-  return 0;
-}
-
 int admin_key_issue(app_t *a, http_req_t *r, const char *actor, const store_app_t *app, const admin_key_req_t *req,
                     char text[APIKEY_TEXT_MAX], store_api_key_t *k, cerr_t *e) {
   store_environment_t env;
@@ -200,7 +189,7 @@ int admin_key_issue(app_t *a, http_req_t *r, const char *actor, const store_app_
 
 void admin_keys_create(http_req_t *r, void *ctx) {
   app_t *a = ctx;
-  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   static const char *const allowed[] = {"environment", "name", "scopes", "expires_at", "prefix", NULL};
   cerr_t e;
@@ -209,11 +198,7 @@ void admin_keys_create(http_req_t *r, void *ctx) {
   store_app_t app;
   store_api_key_t k;
   admin_key_req_t req = {0};
-  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, &app) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "app", NULL, &e);
-    goto fail;
-  }
+  if (admin_load_app(r, a, &app, &e) != 0) goto fail;
   int64_t now = admin_now();
   body = admin_body(r, a, allowed, true, &e);
   if (!body || jbody_str_len(body, "environment", false, 1, STORE_NAME_LEN_MAX, &req.environment, &e) != 0 ||
@@ -238,41 +223,23 @@ fail:
   admin_fail(r, &e);
 }
 
+static json_t *key_row(const void *row, const void *now) { return admin_key_json(row, *(const int64_t *)now); }
+
 void admin_keys_list(http_req_t *r, void *ctx) {
   app_t *a = ctx;
-  char actor[RAND_ID_MAX], id[RAND_ID_MAX];
+  char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit;
-  char after[RAND_ID_MAX];
   store_app_t app;
-  store_api_key_t *page = NULL;
-  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, &app) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "app", NULL, &e);
-    goto fail;
+  admin_list_t l;
+  if (admin_load_app(r, a, &app, &e) != 0 || admin_list_start(r, sizeof(store_api_key_t), NULL, &l, &e) != 0) {
+    admin_fail(r, &e);
+    return;
   }
-  if (admin_page_params(r, &limit, after, &e) != 0) goto fail;
-  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int n = 0;
-  rc = page ? store_api_key_list(a->store, app.id, after[0] ? after : NULL, limit + 1, page, &n) : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    admin_store_error(rc, "key", NULL, &e);
-    goto fail;
-  }
+  int rc = store_api_key_list(a->store, app.id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
   int64_t now = admin_now();
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, admin_key_json(&page[i], now)) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
-  free(page);
-  return;
-fail:
-  free(page);
-  admin_fail(r, &e);
+  admin_list_reply(r, &l, rc, "key", key_row, &now, "id");
+  admin_list_end(&l);
 }
 
 void admin_keys_get(http_req_t *r, void *ctx) {
@@ -281,7 +248,7 @@ void admin_keys_get(http_req_t *r, void *ctx) {
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   store_api_key_t k;
-  if (load_key(r, a, &k, &e) != 0) {
+  if (admin_load_key(r, a, &k, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
@@ -297,7 +264,7 @@ void admin_keys_patch(http_req_t *r, void *ctx) {
   json_t *body = NULL;
   store_api_key_t k;
   char scopes[STORE_SCOPES_MAX] = "";
-  if (load_key(r, a, &k, &e) != 0) goto fail;
+  if (admin_load_key(r, a, &k, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, false, &e);
   if (!body || read_scopes(body, true, scopes, &e) < 0) goto fail;
   int rc = store_api_key_set_scopes(a->store, k.id, scopes);

@@ -26,12 +26,7 @@ void admin_secret_changed(app_t *a, const admin_secret_kind_t *kind, const store
 /* Looks up the {id} secret; on failure fills e (404/503). */
 static int load(http_req_t *r, app_t *a, const admin_secret_kind_t *kind, store_api_key_t *k, cerr_t *e) {
   char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? kind->get(a->store, id, k) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, kind->noun, NULL, e);
-    return -1;
-  }
-  return 0;
+  return admin_loaded(admin_path_id(r, id) ? kind->get(a->store, id, k) : CUSTOS_ENOTFOUND, kind->noun, e);
 }
 
 /* The prefix ("ap_") of a visible start ("ap_Xy7k"), into out. */

@@ -29,11 +29,9 @@ static json_t *user_json(const store_user_t *u) {
                    "external_id", u->external_id, "created_at", (json_int_t)u->created_at);
 }
 
+/* A user token's status: the rule of API keys (admin_secret_status). */
 static const char *token_status(const store_user_token_t *t, int64_t now) {
-  if (t->revoked_at) return "revoked";
-  if (t->expires_at && now >= t->expires_at) return "expired";
-  if (t->replaced_by[0] || t->grace_until) return now < t->grace_until ? "rotated" : "expired";
-  return "active";
+  return admin_secret_status(t->revoked_at, t->expires_at, t->grace_until, t->replaced_by[0] != '\0', now);
 }
 
 static json_t *token_json(const store_user_token_t *t, int64_t now) {
@@ -88,25 +86,12 @@ static const admin_secret_kind_t TOKEN = {
     .revoke_detail = kind_revoke_detail,
 };
 
-static int load_app(http_req_t *r, app_t *a, store_app_t *app, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? store_app_get(a->store, id, app) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "app", NULL, e);
-    return -1;
-  }
-  return 0;
+static json_t *user_row(const void *row, const void *arg) {
+  (void)arg;
+  return user_json(row);
 }
 
-static int load_token(http_req_t *r, app_t *a, store_user_token_t *t, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? store_user_token_get(a->store, id, t) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "user token", NULL, e);
-    return -1;
-  }
-  return 0;
-}
+static json_t *token_row(const void *row, const void *now) { return token_json(row, *(const int64_t *)now); }
 
 void admin_users_create(http_req_t *r, void *ctx) {
   app_t *a = ctx;
@@ -118,7 +103,7 @@ void admin_users_create(http_req_t *r, void *ctx) {
   const char *external_id = NULL;
   store_app_t app;
   store_user_t u;
-  if (load_app(r, a, &app, &e) != 0) goto fail;
+  if (admin_load_app(r, a, &app, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, false, &e);
   if (!body || jbody_str_len(body, "external_id", true, 1, STORE_NAME_LEN_MAX, &external_id, &e) != 0) goto fail;
   int rc = store_user_create(a->store, app.id, external_id, &u);
@@ -146,40 +131,15 @@ void admin_users_list(http_req_t *r, void *ctx) {
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit, n = 0;
-  char after[RAND_ID_MAX];
   store_app_t app;
-  store_user_t *page = NULL;
-  if (load_app(r, a, &app, &e) != 0 || admin_page_params(r, &limit, after, &e) != 0) goto fail;
-  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int rc = page ? store_user_list(a->store, app.id, after[0] ? after : NULL, limit + 1, page, &n) : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    admin_store_error(rc, "user", NULL, &e);
-    goto fail;
+  admin_list_t l;
+  if (admin_load_app(r, a, &app, &e) != 0 || admin_list_start(r, sizeof(store_user_t), NULL, &l, &e) != 0) {
+    admin_fail(r, &e);
+    return;
   }
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, user_json(&page[i])) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
-  free(page);
-  return;
-fail:
-  free(page);
-  admin_fail(r, &e);
-}
-
-/* Looks up the {id} user; on failure fills e (404/503). */
-static int load_user(http_req_t *r, app_t *a, store_user_t *u, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  int rc = admin_path_id(r, id) ? store_user_get(a->store, id, u) : CUSTOS_ENOTFOUND;
-  if (rc != 0) {
-    admin_store_error(rc, "user", NULL, e);
-    return -1;
-  }
-  return 0;
+  int rc = store_user_list(a->store, app.id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
+  admin_list_reply(r, &l, rc, "user", user_row, NULL, "id");
+  admin_list_end(&l);
 }
 
 void admin_users_get(http_req_t *r, void *ctx) {
@@ -188,7 +148,7 @@ void admin_users_get(http_req_t *r, void *ctx) {
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   store_user_t u;
-  if (load_user(r, a, &u, &e) != 0) {
+  if (admin_load_user(r, a, &u, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
@@ -200,31 +160,16 @@ void admin_user_tokens_list(http_req_t *r, void *ctx) {
   char actor[RAND_ID_MAX];
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
-  int limit, n = 0;
-  char after[RAND_ID_MAX];
   store_user_t u;
-  store_user_token_t *page = NULL;
-  if (load_user(r, a, &u, &e) != 0 || admin_page_params(r, &limit, after, &e) != 0) goto fail;
-  page = calloc(ADMIN_LIST_MAX + 1, sizeof *page);
-  int rc = page ? store_user_token_list(a->store, u.id, after[0] ? after : NULL, limit + 1, page, &n)
-                : CUSTOS_ENOMEM;
-  if (rc != 0) {
-    admin_store_error(rc, "user token", NULL, &e);
-    goto fail;
+  admin_list_t l;
+  if (admin_load_user(r, a, &u, &e) != 0 || admin_list_start(r, sizeof(store_user_token_t), NULL, &l, &e) != 0) {
+    admin_fail(r, &e);
+    return;
   }
+  int rc = store_user_token_list(a->store, u.id, admin_list_after(&l), l.limit + 1, l.rows, &l.n);
   int64_t now = admin_now();
-  json_t *data = json_array();
-  for (int i = 0; data && i < n && i < limit; i++)
-    if (json_array_append_new(data, token_json(&page[i], now)) != 0) {
-      json_decref(data);
-      data = NULL;
-    }
-  http_reply_json(r, 200, admin_page(data, n > limit ? page[limit - 1].id : NULL));
-  free(page);
-  return;
-fail:
-  free(page);
-  admin_fail(r, &e);
+  admin_list_reply(r, &l, rc, "user token", token_row, &now, "id");
+  admin_list_end(&l);
 }
 
 void admin_user_tokens_create(http_req_t *r, void *ctx) {
@@ -241,7 +186,7 @@ void admin_user_tokens_create(http_req_t *r, void *ctx) {
   store_user_t u;
   store_user_token_t t;
   memset(&t, 0, sizeof t);
-  if (load_app(r, a, &app, &e) != 0) goto fail;
+  if (admin_load_app(r, a, &app, &e) != 0) goto fail;
   int rc = route_param(&r->params, "uid", uid, sizeof uid) > 0 ? store_user_get(a->store, uid, &u) : CUSTOS_ENOTFOUND;
   if (rc == 0 && strcmp(u.app_id, app.id) != 0) rc = CUSTOS_ENOTFOUND; /* a user of another app */
   if (rc != 0) {
@@ -295,7 +240,7 @@ void admin_user_tokens_get(http_req_t *r, void *ctx) {
   if (!admin_authenticate(r, a, actor)) return;
   cerr_t e;
   store_user_token_t t;
-  if (load_token(r, a, &t, &e) != 0) {
+  if (admin_load_user_token(r, a, &t, &e) != 0) {
     admin_fail(r, &e);
     return;
   }
