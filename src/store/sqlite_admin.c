@@ -40,7 +40,7 @@ static const char *const SQL[ST_COUNT] = {
     [ST_ADM_REVOKE_KEEP] = "UPDATE admin_token SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0"
                            " AND EXISTS (SELECT 1 FROM admin_token WHERE revoked_at = 0 AND id <> ?1)",
     [ST_ADM_ACTIVE] = ("SELECT " ADM_COLS " FROM admin_token WHERE revoked_at = 0 ORDER BY id LIMIT ?1"),
-    [ST_ADM_REVOKE_ALL] = "UPDATE admin_token SET revoked_at = ?1 WHERE revoked_at = 0",
+    [ST_ADM_REVOKE_ALL] = ("UPDATE admin_token SET revoked_at = ?1 WHERE revoked_at = 0"),
 };
 static const sq_table_t T = {SQ_T_ADMIN, SQL, ST_COUNT};
 
