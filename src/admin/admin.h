@@ -144,6 +144,9 @@ typedef struct admin_secret_kind {
   json_t *(*revoke_detail)(const store_api_key_t *k); /* audit detail of a revocation */
 } admin_secret_kind_t;
 
+/* The {id} secret of `kind` (load.c), as the admin_load_… below. */
+int admin_load_secret(http_req_t *r, app_t *a, const admin_secret_kind_t *kind, store_api_key_t *out, cerr_t *e);
+
 /* POST …/{id}/rotate and …/{id}/revoke for `kind` (answers exactly once). */
 void admin_secret_rotate(http_req_t *r, app_t *a, const admin_secret_kind_t *kind);
 void admin_secret_revoke(http_req_t *r, app_t *a, const admin_secret_kind_t *kind);

@@ -43,3 +43,8 @@ int admin_load_admin_token(http_req_t *r, app_t *a, store_admin_token_t *out, ce
   int rc = admin_path_id(r, id) ? store_admin_token_get(a->store, id, out) : CUSTOS_ENOTFOUND;
   return admin_loaded(rc, "admin token", e);
 }
+
+int admin_load_secret(http_req_t *r, app_t *a, const admin_secret_kind_t *kind, store_api_key_t *out, cerr_t *e) {
+  char id[RAND_ID_MAX];
+  return admin_loaded(admin_path_id(r, id) ? kind->get(a->store, id, out) : CUSTOS_ENOTFOUND, kind->noun, e);
+}

@@ -23,12 +23,6 @@ void admin_secret_changed(app_t *a, const admin_secret_kind_t *kind, const store
             custos_strerror(rc));
 }
 
-/* Looks up the {id} secret; on failure fills e (404/503). */
-static int load(http_req_t *r, app_t *a, const admin_secret_kind_t *kind, store_api_key_t *k, cerr_t *e) {
-  char id[RAND_ID_MAX];
-  return admin_loaded(admin_path_id(r, id) ? kind->get(a->store, id, k) : CUSTOS_ENOTFOUND, kind->noun, e);
-}
-
 /* The prefix ("ap_") of a visible start ("ap_Xy7k"), into out. */
 static void prefix_of(const char *start, char out[APIKEY_PREFIX_MAX + 1]) {
   const char *u = strchr(start, '_');
@@ -48,7 +42,7 @@ void admin_secret_rotate(http_req_t *r, app_t *a, const admin_secret_kind_t *kin
   store_api_key_t old, nk;
   memset(&nk, 0, sizeof nk);
   int64_t grace = ADMIN_GRACE_DEFAULT, now = admin_now();
-  if (load(r, a, kind, &old, &e) != 0) goto fail;
+  if (admin_load_secret(r, a, kind, &old, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, true, &e);
   if (!body || jbody_int(body, "grace_seconds", false, 0, ADMIN_GRACE_MAX, &grace, &e) != 0) goto fail;
   const char *status = admin_key_status(&old, now);
@@ -108,7 +102,7 @@ void admin_secret_revoke(http_req_t *r, app_t *a, const admin_secret_kind_t *kin
   json_t *body = NULL;
   store_api_key_t k;
   int64_t now = admin_now();
-  if (load(r, a, kind, &k, &e) != 0) goto fail;
+  if (admin_load_secret(r, a, kind, &k, &e) != 0) goto fail;
   body = admin_body(r, a, allowed, true, &e);
   if (!body) goto fail;
   bool already = k.revoked_at != 0;

@@ -35,10 +35,10 @@ static const char *const SQL[ST_COUNT] = {
     [ST_ADM_COUNT_ACTIVE] = "SELECT count(*) FROM admin_token WHERE revoked_at = 0",
     /* Matches the row even when already revoked, so changes() tells
      * "found" from "not found" while the first revoked_at is kept. */
-    [ST_ADM_REVOKE] = "UPDATE admin_token SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
-                      " ELSE revoked_at END WHERE id = ?1",
-    [ST_ADM_REVOKE_KEEP] = "UPDATE admin_token SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0"
-                           " AND EXISTS (SELECT 1 FROM admin_token WHERE revoked_at = 0 AND id <> ?1)",
+    [ST_ADM_REVOKE] = ("UPDATE admin_token SET revoked_at = CASE WHEN revoked_at = 0 THEN ?2"
+                       " ELSE revoked_at END WHERE id = ?1"),
+    [ST_ADM_REVOKE_KEEP] = ("UPDATE admin_token SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0"
+                            " AND EXISTS (SELECT 1 FROM admin_token WHERE revoked_at = 0 AND id <> ?1)"),
     [ST_ADM_ACTIVE] = ("SELECT " ADM_COLS " FROM admin_token WHERE revoked_at = 0 ORDER BY id LIMIT ?1"),
     [ST_ADM_REVOKE_ALL] = ("UPDATE admin_token SET revoked_at = ?1 WHERE revoked_at = 0"),
 };
