@@ -2,7 +2,9 @@
  * custos keys — the signing keys in the store, opened directly (like
  * `custos demo`, with the same --store/--config flags):
  *
- *   custos keys list [--json]          every key, newest first
+ *   custos keys list [--json]          every key, newest first; a retired
+ *                                      key whose private half was purged
+ *                                      shows its purge time
  *   custos keys rotate [--alg ALG]     one rotation per alg (default: each
  *                                      alg in signing.algs), then a
  *                                      notification so running nodes reload
@@ -154,11 +156,12 @@ static int list(store_t *s, bool as_json) {
     json_t *arr = json_array();
     for (int i = 0; arr && i < n; i++) {
       json_t *jwk = json_loads(rows[i].public_jwk, 0, NULL);
-      json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "kid", rows[i].kid, "alg",
+      json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "kid", rows[i].kid, "alg",
                             rows[i].alg, "state", rows[i].state, "created_at",
                             time_json(rows[i].created_at), "activated_at",
                             time_json(rows[i].activated_at), "retired_at",
-                            time_json(rows[i].retired_at), "public_jwk",
+                            time_json(rows[i].retired_at), "purged_at",
+                            time_json(rows[i].purged_at), "public_jwk",
                             jwk ? jwk : json_null());
       if (!o || json_array_append_new(arr, o) != 0) code = 1;
     }
@@ -172,14 +175,16 @@ static int list(store_t *s, bool as_json) {
     free(text);
     json_decref(arr);
   } else {
-    printf("%-44s %-6s %-8s %-21s %-21s %s\n", "KID", "ALG", "STATE", "CREATED", "ACTIVATED",
-           "RETIRED");
+    printf("%-44s %-6s %-8s %-21s %-21s %-21s %s\n", "KID", "ALG", "STATE", "CREATED",
+           "ACTIVATED", "RETIRED", "PURGED");
     for (int i = 0; i < n; i++) {
-      char c[32], a[32], r[32];
+      char c[32], a[32], r[32], p[32];
       fmt_time(rows[i].created_at, c, sizeof c);
       fmt_time(rows[i].activated_at, a, sizeof a);
       fmt_time(rows[i].retired_at, r, sizeof r);
-      printf("%-44s %-6s %-8s %-21s %-21s %s\n", rows[i].kid, rows[i].alg, rows[i].state, c, a, r);
+      fmt_time(rows[i].purged_at, p, sizeof p);
+      printf("%-44s %-6s %-8s %-21s %-21s %-21s %s\n", rows[i].kid, rows[i].alg, rows[i].state, c,
+             a, r, p);
     }
   }
   for (int i = 0; i < n; i++) store_signing_key_cleanup(&rows[i]);
@@ -225,7 +230,10 @@ static int sign(store_t *s, const unsigned char *mk, const opts_t *o) {
     json_decref(claims);
     return 2;
   }
-  signer_opts_t so = {.no_listen = true, .poll_ms = -1};
+  /* The configured retired_keep: this signer purges what it finds aged
+   * out, and must not purge a key the servers still publish. */
+  signer_opts_t so = {.no_listen = true, .poll_ms = -1,
+                      .retired_keep = o->cfg.signing_retired_keep_s};
   int rc = signer_new(s, mk, &so, &sg, err, sizeof err);
   if (rc) {
     fprintf(stderr, "custos keys: %s\n", err);

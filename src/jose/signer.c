@@ -174,14 +174,17 @@ out:
  * Loads every active and next key and the retired keys still published
  * into a new snapshot. *gen_out gets the store generation read before the
  * rows (so a change racing the load shows up as a newer generation),
- * *stale_out the time the first published retired key expires.
+ * *stale_out the time the first published retired key expires, *now_out
+ * the clock reading the load judged by, and *purge_out whether a retired
+ * key it left out still has its private key in the store.
  */
-static int load(signer_t *sg, keyset_t **out, int64_t *gen_out, int64_t *stale_out, char *err,
-                size_t errlen) {
+static int load(signer_t *sg, keyset_t **out, int64_t *gen_out, int64_t *stale_out,
+                int64_t *now_out, bool *purge_out, char *err, size_t errlen) {
   static const char *const STATES[] = {"active", "next", "retired"};
   store_signing_key_t *rows = NULL;
   keyset_t *ks = NULL;
   int64_t gen = 0, now = sg->clock(), stale = INT64_MAX;
+  bool purge = false;
   int n = 0, rc;
 
   if ((rc = store_signing_key_generation(sg->store, &gen))) {
@@ -200,9 +203,15 @@ static int load(signer_t *sg, keyset_t **out, int64_t *gen_out, int64_t *stale_o
     }
     for (int i = 0; i < n && rc == CUSTOS_OK; i++) {
       if (s == 2) {
+        /* A tombstone has nothing to load, even if this node's retired_keep
+         * is longer than that of the node that purged it. */
+        if (rows[i].purged_at) continue;
         /* Published while retired less than retired_keep ago. */
         int64_t until = rows[i].retired_at + sg->retired_keep;
-        if (until <= now) continue;
+        if (until <= now) {
+          purge = true;
+          continue;
+        }
         if (until < stale) stale = until;
       }
       if ((rc = load_row(sg, &rows[i], &ks->e[ks->n], err, errlen)) == CUSTOS_OK) {
@@ -218,6 +227,8 @@ static int load(signer_t *sg, keyset_t **out, int64_t *gen_out, int64_t *stale_o
   *out = ks;
   *gen_out = gen;
   *stale_out = stale;
+  *now_out = now;
+  *purge_out = purge;
   return CUSTOS_OK;
 
 fail_msg:
@@ -228,13 +239,32 @@ fail:
   return rc;
 }
 
+/*
+ * Erases the private keys of the retired keys that `load` left out at
+ * `now` (store_signing_key_purge with exactly load's cut-off, so a key in
+ * the snapshot just swapped in is never touched). Runs after the swap: the
+ * JWKS no longer has them. A failure is logged and left for the next
+ * reload (notification, poll, restart, the next key aging out).
+ */
+static void purge(signer_t *sg, int64_t now) {
+  int n = 0;
+  int rc = store_signing_key_purge(sg->store, now - sg->retired_keep, now, &n);
+  if (rc)
+    log_msg(LOG_WARN, "signing keys: cannot purge retired keys: %s (will retry)",
+            custos_strerror(rc));
+  else if (n)
+    log_msg(LOG_INFO, "signing keys: purged the private key of %d retired key%s", n,
+            n == 1 ? "" : "s");
+}
+
 /* Loads and swaps in a new snapshot; the old one goes when its last
- * reader is done. */
+ * reader is done. Then purges what aged out. */
 static int reload(signer_t *sg, char *err, size_t errlen) {
   keyset_t *ks = NULL, *old;
-  int64_t gen = 0, stale = 0;
+  int64_t gen = 0, stale = 0, now = 0;
+  bool need_purge = false;
   pthread_mutex_lock(&sg->reload_mu);
-  int rc = load(sg, &ks, &gen, &stale, err, errlen);
+  int rc = load(sg, &ks, &gen, &stale, &now, &need_purge, err, errlen);
   if (rc == CUSTOS_OK) {
     ks->seq = atomic_fetch_add(&sg->seq, 1) + 1;
     pthread_rwlock_wrlock(&sg->rw);
@@ -244,6 +274,7 @@ static int reload(signer_t *sg, char *err, size_t errlen) {
     atomic_store(&sg->generation, gen);
     atomic_store(&sg->stale_at, stale);
     keyset_unref(old);
+    if (need_purge) purge(sg, now);
   }
   pthread_mutex_unlock(&sg->reload_mu);
   return rc;

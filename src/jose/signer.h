@@ -13,6 +13,15 @@
  * Per alg, at most one key is "active" (signs), one "next" (published so
  * verifiers learn it before it signs) and any number "retired" (published
  * for retired_keep after retirement, so tokens they signed still verify).
+ * When a reload finds a retired key past retired_keep (no longer published,
+ * so nothing verifies with it) it erases that key's sealed private half
+ * from the store after swapping in the new snapshot
+ * (store_signing_key_purge, cut-off now - retired_keep, the load's own
+ * clock reading): the row stays as a tombstone for history. Rows already
+ * purged are never loaded, whatever this node's retired_keep. So every node
+ * should run with the same retired_keep: one with a shorter value purges
+ * keys that the others still publish, and they drop them on their next
+ * reload.
  *
  * Reloads happen:
  *  - on a notification on STORE_SIGNING_CHANNEL (store_listen; PostgreSQL

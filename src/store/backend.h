@@ -127,6 +127,8 @@ typedef struct store_ops {
    * on success writes k->state and k->activated_at. */
   int (*signing_key_rotate)(void *impl, store_signing_key_t *k);
   int (*signing_key_generation)(void *impl, int64_t *gen_out);
+  /* As store_signing_key_purge(), validated; *n_out = rows purged. */
+  int (*signing_key_purge)(void *impl, int64_t retired_before, int64_t now, int *n_out);
 
   /* AssetPay merchants and clients (store.h). merchant_ensure inserts
    * (app_id, max+1, created_at) unless the app has a row, then returns the
@@ -231,6 +233,6 @@ struct timespec store__deadline(int ms);
 #define UTK_COLS                                                                               \
   "id, app_id, account_id, user_id, 'user_token', '', start, hash, access_level, created_at," \
   " expires_at, revoked_at, grace_until, replaced_by, last_used_at, use_count"
-#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at"
+#define SK_COLS "kid, alg, state, sealed, public_jwk, created_at, activated_at, retired_at, purged_at"
 
 #endif

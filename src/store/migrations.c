@@ -270,6 +270,16 @@ static const char V5_PG[] = V5_TABLES("COLLATE \"C\"");
 static const char V6_SQLITE[] = V6_ENTITY("");
 static const char V6_PG[] = V6_ENTITY("COLLATE \"C\"");
 
+/*
+ * Version 7: purged signing keys (src/jose/signer.h). Once a retired key
+ * has left the JWKS its sealed private key is erased (sealed = '') and
+ * purged_at set; the row stays as a tombstone (kid, alg, times, public
+ * JWK) for `custos keys list` and for telling a purged kid from an unknown
+ * one. ADD COLUMN with a constant default is the same in both dialects.
+ */
+static const char V7_COMMON[] =
+    "ALTER TABLE signing_key ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;";
+
 static const migration_t MIGRATIONS[] = {
     {NULL, V1_SQLITE, V1_PG},
     {NULL, V2_SQLITE, V2_PG},
@@ -277,6 +287,7 @@ static const migration_t MIGRATIONS[] = {
     {NULL, V4_SQLITE, V4_PG},
     {NULL, V5_SQLITE, V5_PG},
     {NULL, V6_SQLITE, V6_PG},
+    {V7_COMMON, NULL, NULL},
 };
 
 int migrations_count(void) { return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]); }

@@ -241,6 +241,7 @@ int pg__signing_key_list(void *impl, const char *state, int limit, store_signing
                          int *n);
 int pg__signing_key_rotate(void *impl, store_signing_key_t *k);
 int pg__signing_key_generation(void *impl, int64_t *gen_out);
+int pg__signing_key_purge(void *impl, int64_t retired_before, int64_t now, int *n_out);
 /* pg_entities.c */
 int pg__entity_create(void *impl, const store_entity_t *e);
 int pg__entity_get(void *impl, const char *id, store_entity_t *out);

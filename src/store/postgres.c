@@ -51,6 +51,7 @@ const store_ops_t store__pg_ops = {
     .signing_key_list = pg__signing_key_list,
     .signing_key_rotate = pg__signing_key_rotate,
     .signing_key_generation = pg__signing_key_generation,
+    .signing_key_purge = pg__signing_key_purge,
     .merchant_ensure = pg__merchant_ensure,
     .merchant_get = pg__merchant_get,
     .merchant_get_by_mid = pg__merchant_get_by_mid,

@@ -51,6 +51,7 @@ const store_ops_t store__sqlite_ops = {
     .signing_key_list = sq__signing_key_list,
     .signing_key_rotate = sq__signing_key_rotate,
     .signing_key_generation = sq__signing_key_generation,
+    .signing_key_purge = sq__signing_key_purge,
     .merchant_ensure = sq__merchant_ensure,
     .merchant_get = sq__merchant_get,
     .merchant_get_by_mid = sq__merchant_get_by_mid,

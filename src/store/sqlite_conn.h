@@ -245,6 +245,7 @@ int sq__signing_key_list(void *impl, const char *state, int limit, store_signing
                          int *n);
 int sq__signing_key_rotate(void *impl, store_signing_key_t *k);
 int sq__signing_key_generation(void *impl, int64_t *gen_out);
+int sq__signing_key_purge(void *impl, int64_t retired_before, int64_t now, int *n_out);
 /* sqlite_entities.c */
 int sq__entity_create(void *impl, const store_entity_t *e);
 int sq__entity_get(void *impl, const char *id, store_entity_t *out);

@@ -1,6 +1,6 @@
 /*
  * sqlite_signing.c — SQLite signing keys: create, list, rotate,
- * generation.
+ * generation, purge.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +15,13 @@ enum {
   ST_SK_PROMOTE,
   ST_SK_INSERT_ROTATED,
   ST_SK_GENERATION,
+  ST_SK_PURGE,
   ST_COUNT
 };
 _Static_assert(ST_COUNT <= SQ_TABLE_MAX, "statement table too long");
 
 static const char *const SQL[ST_COUNT] = {
-    [ST_SK_INSERT] = "INSERT INTO signing_key (" SK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+    [ST_SK_INSERT] = "INSERT INTO signing_key (" SK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0)",
     [ST_SK_LIST] = "SELECT " SK_COLS " FROM signing_key ORDER BY created_at DESC, kid DESC"
                    " LIMIT ?1",
     [ST_SK_LIST_STATE] = "SELECT " SK_COLS " FROM signing_key WHERE state = ?1"
@@ -36,10 +37,13 @@ static const char *const SQL[ST_COUNT] = {
     [ST_SK_INSERT_ROTATED] =
         "INSERT INTO signing_key (" SK_COLS ")"
         " SELECT ?1, ?2, CASE WHEN a THEN 'next' ELSE 'active' END, ?3, ?4, ?5,"
-        " CASE WHEN a THEN 0 ELSE ?5 END, 0 FROM (SELECT EXISTS (SELECT 1 FROM signing_key"
+        " CASE WHEN a THEN 0 ELSE ?5 END, 0, 0 FROM (SELECT EXISTS (SELECT 1 FROM signing_key"
         " WHERE alg = ?2 AND state = 'active') AS a) RETURNING state, activated_at",
-    [ST_SK_GENERATION] = "SELECT count(*) + COALESCE(sum(created_at + activated_at + retired_at),"
-                         " 0) FROM signing_key",
+    [ST_SK_GENERATION] = "SELECT count(*) + COALESCE(sum(created_at + activated_at + retired_at"
+                         " + purged_at), 0) FROM signing_key",
+    /* retired_at > 0 as well as state: a key is retired only with a time. */
+    [ST_SK_PURGE] = "UPDATE signing_key SET sealed = '', purged_at = ?2 WHERE state = 'retired'"
+                    " AND retired_at > 0 AND retired_at <= ?1 AND purged_at = 0",
 };
 static const sq_table_t T = {SQ_T_SIGNING, SQL, ST_COUNT};
 
@@ -53,6 +57,7 @@ static int row_signing(sqlite3_stmt *st, void *o) {
   k->created_at = sqlite3_column_int64(st, 5);
   k->activated_at = sqlite3_column_int64(st, 6);
   k->retired_at = sqlite3_column_int64(st, 7);
+  k->purged_at = sqlite3_column_int64(st, 8);
   /* Last, so a failure above leaves nothing allocated. */
   k->sealed = strdup(sq__col_text(st, 3));
   k->public_jwk = strdup(sq__col_text(st, 4));
@@ -124,4 +129,18 @@ out:
 
 int sq__signing_key_generation(void *impl, int64_t *gen_out) {
   return sq__get(impl, &T, ST_SK_GENERATION, NULL, 0, &sq__row_i64, gen_out);
+}
+
+/* One UPDATE on the single writer: atomic, and a second purge finds
+ * purged_at already set. */
+int sq__signing_key_purge(void *impl, int64_t retired_before, int64_t now, int *n_out) {
+  sq_t *q = impl;
+  sq_conn_t *c;
+  const sq_arg_t args[] = {SQ_INT(retired_before), SQ_INT(now)};
+  int rc;
+  if ((rc = sq__writer_get(q, &c))) return rc;
+  if ((rc = sq__exec(c, &T, ST_SK_PURGE, args, SQ_NARGS(args))) == CUSTOS_OK)
+    *n_out = sqlite3_changes(c->db);
+  sq__writer_put(q);
+  return rc;
 }

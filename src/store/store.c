@@ -1200,6 +1200,14 @@ int store_signing_key_generation(store_t *s, int64_t *gen_out) {
   return rc;
 }
 
+int store_signing_key_purge(store_t *s, int64_t retired_before, int64_t now, int *n_out) {
+  int n = 0;
+  if (now <= 0) return CUSTOS_EINVAL;
+  int rc = counted(s, s->ops->signing_key_purge(s->impl, retired_before, now, &n));
+  if (rc == CUSTOS_OK && n_out) *n_out = n;
+  return rc;
+}
+
 /* --- notifications --------------------------------------------------------- */
 
 static bool channel_valid(const char *c) {

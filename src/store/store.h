@@ -398,7 +398,9 @@ int store_audit_find(store_t *s, const store_audit_filter_t *f, int64_t after_id
  * by the caller (core/seal.h), `public_jwk` the public half, which the
  * store refuses if it carries a private member. Per alg at most one key is
  * "active" and at most one "next" (a unique index); "retired" keys stay for
- * verification and history. Rows are never deleted. */
+ * verification, and once no longer published their private key is purged
+ * (store_signing_key_purge): the row stays as a tombstone with sealed ""
+ * and purged_at set, for history. Rows are never deleted. */
 
 #define STORE_KID_MAX 65              /* kid buffer: 1..64 chars [A-Za-z0-9_-] + NUL */
 #define STORE_SIGNING_ALG_MAX 16      /* alg buffer: [A-Za-z0-9]{1,15} + NUL ("RS256") */
@@ -416,6 +418,7 @@ typedef struct store_signing_key {
   int64_t created_at;   /* unix seconds */
   int64_t activated_at; /* unix seconds, 0 = never active */
   int64_t retired_at;   /* unix seconds, 0 = not retired */
+  int64_t purged_at;    /* unix seconds, 0 = not purged; when set, sealed is "" */
 } store_signing_key_t;
 
 /*
@@ -468,11 +471,24 @@ int store_signing_key_rotate(store_t *s, const char *alg, store_signing_key_t *n
 
 /*
  * A number that grows with every change to the signing keys (each create,
- * rotation step and retirement adds to it): one aggregate over a small
+ * rotation step, retirement and purge adds to it): one aggregate over a small
  * table, cheap enough to poll where notifications cannot reach (SQLite
  * written by another process). CUSTOS_ESTORE.
  */
 int store_signing_key_generation(store_t *s, int64_t *gen_out) STORE_WARN;
+
+/*
+ * Erases the sealed private key of every retired key with
+ * 0 < retired_at <= `retired_before` that is not purged yet: sealed
+ * becomes "" and purged_at `now` (unix seconds, > 0); kid, alg, state
+ * ("retired"), the other times and public_jwk stay. Active and next keys
+ * are never touched. One statement in one transaction (PostgreSQL: under
+ * the rotation lock), so nodes racing purge each key once: *n_out (may be
+ * NULL) gets the number this call purged, 0 when another got there first.
+ * Adds to the generation. CUSTOS_EINVAL, CUSTOS_ESTORE.
+ */
+int store_signing_key_purge(store_t *s, int64_t retired_before, int64_t now,
+                            int *n_out) STORE_WARN;
 
 /* --- users and user tokens (The Layer's Token2) ----------------------------
  * A user is an end user of one app. A user token is a long-lived secret of

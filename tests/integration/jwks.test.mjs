@@ -142,7 +142,7 @@ test('keys CLI: wrong master key is a clear error; usage errors exit 2', async (
     assert.equal(run(['keys', 'list', '--alg', 'EdDSA', '--store', store]).status, 2);
     const list = run(['keys', 'list', '--store', store]);
     assert.equal(list.status, 0, list.stderr);
-    assert.match(list.stdout, /^KID\s+ALG\s+STATE\s+CREATED\s+ACTIVATED\s+RETIRED$/m);
+    assert.match(list.stdout, /^KID\s+ALG\s+STATE\s+CREATED\s+ACTIVATED\s+RETIRED\s+PURGED$/m);
     assert.match(list.stdout, /EdDSA\s+active/);
   } finally {
     await c.stop();

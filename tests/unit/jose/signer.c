@@ -514,6 +514,195 @@ static void test_signer_parse_algs(void **state) {
   assert_int_equal(signer_new(s, MK, &o, &sg, NULL, 0), CUSTOS_EINVAL);
 }
 
+
+/* The store row of `kid` (cleanup it). */
+static store_signing_key_t row_of(store_t *s, const char *kid) {
+  store_signing_key_t rows[SIGNER_MAX_KEYS], out;
+  int n = 0, hits = 0;
+  memset(&out, 0, sizeof out);
+  assert_int_equal(store_signing_key_list(s, NULL, SIGNER_MAX_KEYS, rows, &n), CUSTOS_OK);
+  for (int i = 0; i < n; i++) {
+    if (strcmp(rows[i].kid, kid) == 0 && hits++ == 0)
+      out = rows[i];
+    else
+      store_signing_key_cleanup(&rows[i]);
+  }
+  assert_int_equal(hits, 1);
+  return out;
+}
+
+/* The JWKS text and ETag, as a client sees them. */
+static char *jwks_text(signer_t *sg, char etag[SIGNER_ETAG_MAX]) {
+  buf_t b;
+  buf_init(&b, 0);
+  assert_int_equal(signer_jwks(sg, &b, etag), CUSTOS_OK);
+  char *t = strndup(b.data, b.len);
+  buf_cleanup(&b);
+  return t;
+}
+
+/* Once a retired key has left the JWKS its sealed private key is erased
+ * from the store (the row stays); before that it is not. The purge does
+ * not change the JWKS, and tokens the purged key signed stay refused. */
+static void test_signer_purges_private_keys_that_left_the_jwks(void **state) {
+  fx_t *f = *state;
+  const int64_t day = 86400, t0 = 1800000000;
+  static const jose_alg_t ed[] = {JOSE_ALG_EDDSA};
+  char a[STORE_KID_MAX], b[STORE_KID_MAX], e1[SIGNER_ETAG_MAX], e2[SIGNER_ETAG_MAX];
+  store_signing_key_t row;
+  jose_alg_t alg = JOSE_ALG_EDDSA;
+  jose_policy_t p;
+  jose_policy_init(&p);
+  p.algs = &alg;
+  p.nalgs = 1;
+  atomic_store(&g_now, t0 - 20 * day);
+  signer_opts_t o = {.algs = ed, .nalgs = 1, .clock = test_clock, .poll_ms = -1,
+                     .no_listen = true};
+  signer_t *sg = NULL;
+  char err[256];
+  assert_int_equal(signer_new(f->s, MK, &o, &sg, err, sizeof err), CUSTOS_OK);
+  kid_of(f->s, "EdDSA", "active", a);
+  char *ta = sign(sg, JOSE_ALG_EDDSA);
+  /* a retires at t0 and b, the next key, signs. */
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_EDDSA, t0, &row), CUSTOS_OK);
+  atomic_store(&g_now, t0);
+  assert_int_equal(signer_reload(sg), CUSTOS_OK);
+  kid_of(f->s, "EdDSA", "active", b);
+  char *tb = sign(sg, JOSE_ALG_EDDSA);
+  assert_int_equal(signer_verify(sg, ta, strlen(ta), &p, NULL, NULL), CUSTOS_OK);
+
+  /* Inside retired_keep: a is published and keeps its private key. */
+  atomic_store(&g_now, t0 + 7 * day - 1);
+  assert_int_equal(signer_reload(sg), CUSTOS_OK);
+  jose_jwks_t *set = published(sg, NULL);
+  assert_non_null(jose_jwks_find(set, a));
+  jose_jwks_free(set);
+  store_signing_key_t k = row_of(f->s, a);
+  assert_true(strlen(k.sealed) > 0);
+  assert_int_equal(k.purged_at, 0);
+  store_signing_key_cleanup(&k);
+
+  /* Past it: the request that drops a from the JWKS purges it. */
+  atomic_store(&g_now, t0 + 7 * day);
+  char *j1 = jwks_text(sg, e1);
+  assert_null(strstr(j1, a));
+  assert_non_null(strstr(j1, b));
+  k = row_of(f->s, a);
+  assert_string_equal(k.sealed, ""); /* no sealed material left */
+  assert_int_equal(k.purged_at, t0 + 7 * day);
+  assert_string_equal(k.state, "retired");
+  assert_int_equal(k.retired_at, t0);
+  store_signing_key_cleanup(&k);
+  k = row_of(f->s, b);
+  assert_true(strlen(k.sealed) > 0);
+  store_signing_key_cleanup(&k);
+
+  /* The JWKS after the purge, reloaded and from a fresh signer, is the
+   * one published before it. */
+  assert_int_equal(signer_reload(sg), CUSTOS_OK);
+  char *j2 = jwks_text(sg, e2);
+  assert_string_equal(j2, j1);
+  assert_string_equal(e2, e1);
+  free(j2);
+  signer_t *sg2 = NULL;
+  assert_int_equal(signer_new(f->s, MK, &o, &sg2, err, sizeof err), CUSTOS_OK);
+  j2 = jwks_text(sg2, e2);
+  assert_string_equal(j2, j1);
+  assert_string_equal(e2, e1);
+
+  /* a's tokens are refused, b's still verify. */
+  assert_int_equal(signer_verify(sg, ta, strlen(ta), &p, NULL, NULL), CUSTOS_EKEY);
+  assert_int_equal(signer_verify(sg2, ta, strlen(ta), &p, NULL, NULL), CUSTOS_EKEY);
+  assert_int_equal(signer_verify(sg2, tb, strlen(tb), &p, NULL, NULL), CUSTOS_OK);
+  assert_int_equal(store_error_count(f->s), 0);
+  free(j1);
+  free(j2);
+  free(ta);
+  free(tb);
+  signer_free(sg2);
+  signer_free(sg);
+}
+
+/* A node whose retired_keep is longer than the purging node's skips the
+ * tombstone on reload instead of failing to unseal it. */
+static void test_signer_skips_keys_purged_elsewhere(void **state) {
+  fx_t *f = *state;
+  const int64_t day = 86400, t0 = 1800000000;
+  static const jose_alg_t ed[] = {JOSE_ALG_EDDSA};
+  char a[STORE_KID_MAX], err[256];
+  store_signing_key_t row;
+  int n = 0;
+  atomic_store(&g_now, t0);
+  signer_opts_t o = {.algs = ed, .nalgs = 1, .clock = test_clock, .poll_ms = -1,
+                     .no_listen = true, .retired_keep = 30 * day};
+  signer_t *sg = NULL;
+  assert_int_equal(signer_new(f->s, MK, &o, &sg, err, sizeof err), CUSTOS_OK);
+  kid_of(f->s, "EdDSA", "active", a);
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_EDDSA, t0 - 10 * day, &row), CUSTOS_OK);
+  assert_int_equal(signer_reload(sg), CUSTOS_OK);
+  jose_jwks_t *set = published(sg, NULL);
+  assert_non_null(jose_jwks_find(set, a)); /* retired 10 days ago, kept 30 here */
+  jose_jwks_free(set);
+  /* Another node, with 7 days, purges it. */
+  assert_int_equal(store_signing_key_purge(f->s, t0 - 7 * day, t0, &n), CUSTOS_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(signer_reload(sg), CUSTOS_OK);
+  set = published(sg, NULL);
+  assert_null(jose_jwks_find(set, a));
+  jose_jwks_free(set);
+  signer_free(sg);
+}
+
+typedef struct racer {
+  const char *url;
+  int rc;
+  int errors;
+} racer_t;
+
+static void *purge_race_thread(void *p) {
+  racer_t *r = p;
+  store_t *s = NULL;
+  signer_t *sg = NULL;
+  char err[256];
+  signer_opts_t o = {.clock = test_clock, .poll_ms = -1, .no_listen = true};
+  r->rc = store_open(r->url, NULL, &s, err, sizeof err);
+  if (!r->rc) r->rc = signer_new(s, MK, &o, &sg, err, sizeof err);
+  if (s) r->errors = store_error_count(s);
+  signer_free(sg);
+  store_close(s);
+  return NULL;
+}
+
+/* Nodes starting together on one store each find the aged-out key and
+ * purge it: no error anywhere, and the key is purged. */
+static void test_signer_racing_purges_succeed(void **state) {
+  fx_t *f = *state;
+  enum { N = 4 };
+  const int64_t day = 86400, t0 = 1800000000;
+  char a[STORE_KID_MAX];
+  store_signing_key_t row;
+  pthread_t t[N];
+  racer_t r[N];
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_EDDSA, t0 - 20 * day, &row), CUSTOS_OK);
+  memcpy(a, row.kid, sizeof a);
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_EDDSA, t0 - 19 * day, &row), CUSTOS_OK);
+  assert_int_equal(signer_rotate(f->s, MK, JOSE_ALG_EDDSA, t0 - 9 * day, &row), CUSTOS_OK);
+  atomic_store(&g_now, t0);
+  for (int i = 0; i < N; i++) {
+    r[i] = (racer_t){f->url, -1, -1};
+    assert_int_equal(pthread_create(&t[i], NULL, purge_race_thread, &r[i]), 0);
+  }
+  for (int i = 0; i < N; i++) {
+    pthread_join(t[i], NULL);
+    assert_int_equal(r[i].rc, CUSTOS_OK);
+    assert_int_equal(r[i].errors, 0);
+  }
+  store_signing_key_t k = row_of(f->s, a);
+  assert_string_equal(k.sealed, "");
+  assert_int_equal(k.purged_at, t0);
+  store_signing_key_cleanup(&k);
+}
+
 static const struct CMUnitTest common_tests[] = {
     cmocka_unit_test(test_signer_parse_algs),
 };
@@ -529,6 +718,9 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_signer_polls_changes_from_elsewhere),
     MIG(test_signer_concurrent_bootstrap_creates_one_set),
     MIG(test_signer_signs_while_reloading),
+    MIG(test_signer_purges_private_keys_that_left_the_jwks),
+    MIG(test_signer_skips_keys_purged_elsewhere),
+    MIG(test_signer_racing_purges_succeed),
 };
 
 int main(void) {

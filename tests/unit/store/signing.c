@@ -242,12 +242,157 @@ static void test_signing_concurrent_rotations_serialise(void **state) {
   assert_int_equal(retired, N);
 }
 
+
+/* The key named `kid`, read back from the store (cleanup it). */
+static store_signing_key_t read_key(store_t *s, const char *kid) {
+  store_signing_key_t rows[16], out;
+  int n = 0, hits = 0;
+  memset(&out, 0, sizeof out);
+  assert_int_equal(store_signing_key_list(s, NULL, 16, rows, &n), CUSTOS_OK);
+  for (int i = 0; i < n; i++) {
+    if (strcmp(rows[i].kid, kid) == 0 && hits++ == 0)
+      out = rows[i];
+    else
+      store_signing_key_cleanup(&rows[i]);
+  }
+  assert_int_equal(hits, 1);
+  return out;
+}
+
+/* k1 retired at 3000, k2 retired at 4000, k3 active, k4 next. */
+static void four_rs256_keys(store_t *s) {
+  kin_t in;
+  for (int i = 1; i <= 4; i++)
+    assert_int_equal(store_signing_key_rotate(s, "RS256", key_in(&in, i, "RS256", ""), i * 1000),
+                     CUSTOS_OK);
+}
+
+/* Purge erases the sealed private key of retired keys at or before the
+ * cut-off, once; the row stays (tombstone) with its public half and times;
+ * live keys and keys retired later keep theirs. */
+static void test_signing_purge_erases_only_aged_retired_keys(void **state) {
+  fx_t *f = *state;
+  char got[512];
+  int n = -1;
+  int64_t g0 = 0, g1 = 0, g2 = 0;
+  four_rs256_keys(f->s);
+  listing(f->s, NULL, got, sizeof got);
+  assert_string_equal(got, "RS256:next:k4 RS256:active:k3 RS256:retired:k2 RS256:retired:k1");
+  assert_int_equal(store_signing_key_generation(f->s, &g0), CUSTOS_OK);
+
+  assert_int_equal(store_signing_key_purge(f->s, 2999, 5000, &n), CUSTOS_OK);
+  assert_int_equal(n, 0); /* k1 retired at 3000: not yet */
+  store_signing_key_t k = read_key(f->s, "k1");
+  assert_string_equal(k.sealed, "sealed1");
+  assert_int_equal(k.purged_at, 0);
+  store_signing_key_cleanup(&k);
+  assert_int_equal(store_signing_key_generation(f->s, &g1), CUSTOS_OK);
+  assert_int_equal(g1, g0);
+
+  assert_int_equal(store_signing_key_purge(f->s, 3000, 5000, &n), CUSTOS_OK);
+  assert_int_equal(n, 1);
+  k = read_key(f->s, "k1");
+  assert_string_equal(k.sealed, ""); /* no private material left */
+  assert_int_equal(k.purged_at, 5000);
+  assert_string_equal(k.state, "retired");
+  assert_string_equal(k.alg, "RS256");
+  assert_int_equal(k.created_at, 1000);
+  assert_int_equal(k.activated_at, 1000);
+  assert_int_equal(k.retired_at, 3000);
+  assert_string_equal(k.public_jwk, PUB);
+  store_signing_key_cleanup(&k);
+  k = read_key(f->s, "k2");
+  assert_string_equal(k.sealed, "sealed2");
+  assert_int_equal(k.purged_at, 0);
+  store_signing_key_cleanup(&k);
+  assert_int_equal(store_signing_key_generation(f->s, &g2), CUSTOS_OK);
+  assert_true(g2 > g1);
+
+  /* Again: nothing left to purge; the first purge time stays. */
+  assert_int_equal(store_signing_key_purge(f->s, 3000, 6000, &n), CUSTOS_OK);
+  assert_int_equal(n, 0);
+  k = read_key(f->s, "k1");
+  assert_int_equal(k.purged_at, 5000);
+  store_signing_key_cleanup(&k);
+
+  /* A cut-off past every time: only retired keys are purged. */
+  assert_int_equal(store_signing_key_purge(f->s, INT64_MAX, 7000, NULL), CUSTOS_OK);
+  static const char *const live[] = {"k3", "k4"};
+  for (int i = 0; i < 2; i++) {
+    k = read_key(f->s, live[i]);
+    assert_int_equal(k.purged_at, 0);
+    assert_string_equal(k.sealed, i ? "sealed4" : "sealed3");
+    store_signing_key_cleanup(&k);
+  }
+  k = read_key(f->s, "k2");
+  assert_string_equal(k.sealed, "");
+  assert_int_equal(k.purged_at, 7000);
+  store_signing_key_cleanup(&k);
+  listing(f->s, NULL, got, sizeof got); /* rows are never deleted */
+  assert_string_equal(got, "RS256:next:k4 RS256:active:k3 RS256:retired:k2 RS256:retired:k1");
+
+  assert_int_equal(store_signing_key_purge(f->s, 3000, 0, &n), CUSTOS_EINVAL);
+  assert_int_equal(store_error_count(f->s), 0);
+}
+
+typedef struct purger {
+  store_t *s;
+  int n;
+  int rc;
+} purger_t;
+
+/* Rotates RS256 at 5000: k3 retires, after the purges' cut-off. */
+static void *rotate_rs256_thread(void *p) {
+  rot_t *r = p;
+  kin_t in;
+  r->rc = store_signing_key_rotate(r->s, "RS256", key_in(&in, 5, "RS256", ""), 5000);
+  return NULL;
+}
+
+static void *purge_thread(void *p) {
+  purger_t *u = p;
+  u->rc = store_signing_key_purge(u->s, 4000, 9000, &u->n);
+  return NULL;
+}
+
+/* Purges racing each other and a rotation: no error, each key purged by
+ * exactly one of them. */
+static void test_signing_concurrent_purges_purge_once(void **state) {
+  fx_t *f = *state;
+  enum { N = 4 };
+  pthread_t t[N], rt;
+  purger_t u[N];
+  rot_t r = {f->s, 0, -1};
+  int total = 0;
+  four_rs256_keys(f->s);
+  for (int i = 0; i < N; i++) {
+    u[i] = (purger_t){f->s, -1, -1};
+    assert_int_equal(pthread_create(&t[i], NULL, purge_thread, &u[i]), 0);
+  }
+  assert_int_equal(pthread_create(&rt, NULL, rotate_rs256_thread, &r), 0);
+  for (int i = 0; i < N; i++) {
+    pthread_join(t[i], NULL);
+    assert_int_equal(u[i].rc, CUSTOS_OK);
+    total += u[i].n;
+  }
+  pthread_join(rt, NULL);
+  assert_int_equal(r.rc, CUSTOS_OK);
+  assert_int_equal(total, 2);
+  store_signing_key_t k = read_key(f->s, "k3");
+  assert_int_equal(k.purged_at, 0); /* retired at 5000, after the cut-off */
+  assert_string_equal(k.state, "retired");
+  assert_string_equal(k.sealed, "sealed3");
+  store_signing_key_cleanup(&k);
+}
+
 static const struct CMUnitTest backend_tests[] = {
     MIG(test_signing_create_and_list),
     MIG(test_signing_one_key_per_live_state),
     MIG(test_signing_bad_input_is_einval),
     MIG(test_signing_rotate_states),
     MIG(test_signing_concurrent_rotations_serialise),
+    MIG(test_signing_purge_erases_only_aged_retired_keys),
+    MIG(test_signing_concurrent_purges_purge_once),
 };
 
 int main(void) {
