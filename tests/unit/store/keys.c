@@ -452,6 +452,119 @@ static void test_key_record_usage_sums_batches(void **state) {
   assert_int_equal(store_error_count(f->s), 0);
 }
 
+/* A large flush, as the key-check service sends when thousands of keys are
+ * active: every row gets exactly its own sums and maxima, ids that no
+ * longer exist (deleted after they were cached) or never did are skipped,
+ * an id given twice counts both entries, the saturation and monotonic
+ * rules hold per row, and the whole flush is one transaction (a failure on
+ * the last row leaves the first untouched). Prints the flush time (the
+ * figure in docs/performance.md); speed is not asserted. */
+#define USAGE_KEYS 5000
+#define USAGE_DUPS 10
+#define USAGE_T0 1700000000
+
+static void test_key_record_usage_large_batch(void **state) {
+  fx_t *f = *state;
+  world_t w;
+  store_api_key_t got;
+  char sql[512];
+  enum { N = USAGE_KEYS, NU = USAGE_KEYS + USAGE_DUPS + 1 };
+  char(*ids)[RAND_ID_MAX] = calloc(N, RAND_ID_MAX);
+  store_key_usage_t *u = calloc(NU, sizeof *u);
+  assert_non_null(ids);
+  assert_non_null(u);
+  make_world(f->s, &w);
+  for (int i = 0; i < N; i++) {
+    store_api_key_t k = key_in(&w, &w.app, 1);
+    memcpy(k.hash, &i, sizeof i); /* distinct hashes */
+    snprintf(k.start, sizeof k.start, "ap_%05d", i);
+    assert_int_equal(store_api_key_create(f->s, &k), CUSTOS_OK);
+    memcpy(ids[i], k.id, RAND_ID_MAX);
+  }
+  /* Key 0 near the counter's limit; key 1 already used later than the batch. */
+  snprintf(sql, sizeof sql,
+           "UPDATE api_key SET use_count = 9223372036854775800 WHERE id = '%s';"
+           "UPDATE api_key SET last_used_at = 1900000000, use_count = 40 WHERE id = '%s';"
+           "DELETE FROM api_key WHERE id IN ('%s', '%s')",
+           ids[0], ids[1], ids[2], ids[3]); /* 2 and 3 deleted after being cached */
+  raw_exec(f, sql);
+
+  /* Entries in reverse order (the store sorts), key i: uses i % 7 + 1, at T0 + i. */
+  int m = 0;
+  for (int i = N - 1; i >= 0; i--) {
+    snprintf(u[m].id, sizeof u[m].id, "%s", ids[i]);
+    u[m].uses = i % 7 + 1;
+    u[m++].last_used_at = USAGE_T0 + i;
+  }
+  /* Keys 0..9 again: +100 uses, older for even keys (max keeps the first),
+   * newer for odd ones. */
+  for (int i = 0; i < USAGE_DUPS; i++) {
+    snprintf(u[m].id, sizeof u[m].id, "%s", ids[i]);
+    u[m].uses = 100;
+    u[m++].last_used_at = i % 2 ? USAGE_T0 + 50000 + i : 1;
+  }
+  snprintf(u[m].id, sizeof u[m].id, "key_never_existed");
+  u[m].uses = 5;
+  u[m++].last_used_at = USAGE_T0;
+  assert_int_equal(m, NU);
+
+  double t0 = now_s();
+  assert_int_equal(store_api_key_record_usage(f->s, u, NU), CUSTOS_OK);
+  fprintf(stderr, "[ record_usage ] %s: %d records (%d keys) in one flush: %.1f ms\n",
+          g_backend == B_PG ? "postgres" : "sqlite", NU, N, (now_s() - t0) * 1000.0);
+
+  for (int i = 0; i < N; i++) {
+    int rc = store_api_key_get(f->s, ids[i], &got);
+    if (i == 2 || i == 3) {
+      assert_int_equal(rc, CUSTOS_ENOTFOUND); /* not recreated */
+      continue;
+    }
+    assert_int_equal(rc, CUSTOS_OK);
+    int64_t uses = i % 7 + 1 + (i < USAGE_DUPS ? 100 : 0);
+    int64_t last = USAGE_T0 + i;
+    if (i < USAGE_DUPS && i % 2) last = USAGE_T0 + 50000 + i;
+    if (i == 0) {
+      assert_true(got.use_count == INT64_MAX); /* saturated, not wrapped */
+    } else if (i == 1) {
+      assert_int_equal(got.use_count, 40 + uses);
+      assert_int_equal(got.last_used_at, 1900000000); /* never moves back */
+      continue;
+    } else {
+      assert_int_equal(got.use_count, uses);
+    }
+    assert_int_equal(got.last_used_at, last);
+  }
+  assert_int_equal(count_keys(f->s, NULL), N - 2);
+  assert_int_equal(store_error_count(f->s), 0);
+
+  /* All or nothing across the whole flush: a row that fails to update
+   * (the greatest id, written last) undoes every row before it. */
+  int last_i = 4;
+  for (int i = 4; i < N; i++)
+    if (strcmp(ids[i], ids[last_i]) > 0) last_i = i;
+  if (g_backend == B_PG)
+    snprintf(sql, sizeof sql,
+             "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+             " $$BEGIN RAISE EXCEPTION 'refused'; END$$;"
+             "CREATE TRIGGER refuse BEFORE UPDATE ON api_key FOR EACH ROW"
+             " WHEN (NEW.id = '%s') EXECUTE FUNCTION refuse()",
+             ids[last_i]);
+  else
+    snprintf(sql, sizeof sql,
+             "CREATE TRIGGER refuse BEFORE UPDATE ON api_key WHEN NEW.id = '%s'"
+             " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+             ids[last_i]);
+  raw_exec(f, sql);
+  assert_int_not_equal(store_api_key_record_usage(f->s, u, NU), CUSTOS_OK);
+  for (int i = USAGE_DUPS; i < N; i += 499) {
+    assert_int_equal(store_api_key_get(f->s, ids[i], &got), CUSTOS_OK);
+    assert_int_equal(got.use_count, i % 7 + 1);
+    assert_int_equal(got.last_used_at, USAGE_T0 + i);
+  }
+  free(u);
+  free(ids);
+}
+
 /* --- admin tokens ------------------------------------------------------------ */
 
 static void test_admin_tokens(void **state) {
@@ -940,6 +1053,7 @@ static const struct CMUnitTest backend_tests[] = {
     MIG(test_key_rotate),
     MIG(test_key_concurrent_rotations_one_wins),
     MIG(test_key_record_usage_sums_batches),
+    MIG(test_key_record_usage_large_batch),
     MIG(test_admin_tokens),
     MIG(test_admin_token_guards),
     MIG(test_admin_token_replace),
