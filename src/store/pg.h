@@ -171,6 +171,32 @@ int pg__keyset_get_by_hash(pg_t *g, const pg_keyset_t *ks,
 int pg__keyset_revoke(pg_t *g, const pg_keyset_t *ks, const char *id, int64_t at);
 int pg__keyset_rotate(pg_t *g, const pg_keyset_t *ks, const char *old_id, int64_t grace_until,
                       store_api_key_t *nk);
+
+/* --- usage flush (pg_usage.c) ----------------------------------------------- */
+
+/* Usage records per statement: bounds the array parameters (about 100 KB
+ * of ids at most); a larger flush runs several in its one transaction. */
+#define PG_USAGE_CHUNK 1000
+
+/* A keyset's usage statement for `table`: $1 text[] ids (sorted, unique),
+ * $2 bigint[] uses, $3 bigint[] last_used_at, element by element. The
+ * rules are store_api_key_record_usage's: use_count += uses saturating at
+ * INT64_MAX, last_used_at = max(stored, given), ids without a row skipped.
+ * `l` locks the rows in id order before any is written, as the former
+ * one-UPDATE-per-key loop did, so concurrent flushes from several nodes
+ * cannot deadlock whatever join order the planner picks; ORDER BY sits
+ * below FOR UPDATE, and a CTE with FOR UPDATE is never inlined. The UPDATE
+ * only reaches rows `l` has returned, which are already locked. */
+#define PG_USAGE_SQL(table)                                                                   \
+  "WITH l AS (SELECT id FROM " table " WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)"   \
+  " UPDATE " table " AS k SET use_count = CASE WHEN k.use_count >"                          \
+  " 9223372036854775807 - u.uses THEN 9223372036854775807 ELSE k.use_count + u.uses END,"   \
+  " last_used_at = GREATEST(k.last_used_at, u.at)"                                          \
+  " FROM l JOIN unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, uses, at)"          \
+  " ON u.id = l.id WHERE k.id = l.id"
+
+/* Records usage u[0..n) (sorted by id, ids unique: store.c merges) for the
+ * keyset in one transaction, PG_USAGE_CHUNK records per statement. */
 int pg__keyset_record_usage(pg_t *g, const pg_keyset_t *ks, const store_key_usage_t *u, int n);
 
 /* --- ops (one file per concept; the table is in postgres.c) ----------------- */

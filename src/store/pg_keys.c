@@ -1,6 +1,7 @@
 /*
  * pg_keys.c — PostgreSQL API keys, and the key-shaped row logic (get,
- * revoke, rotate, usage) that user tokens share through a pg_keyset_t.
+ * revoke, rotate, usage statement) that user tokens share through a
+ * pg_keyset_t; the usage flush itself is pg_usage.c.
  */
 #include <string.h>
 
@@ -57,11 +58,7 @@ static const pg_query_t Q[PS_COUNT] = {
                                " $3::text, $4::text, scopes, $5::bigint, expires_at"
                                " FROM api_key WHERE id = $1 RETURNING " KEY_COLS,
                                5, false},
-    [PS_KEY_USAGE] = {"UPDATE api_key SET use_count = CASE WHEN use_count >"
-                      " 9223372036854775807 - $2::bigint THEN 9223372036854775807"
-                      " ELSE use_count + $2::bigint END,"
-                      " last_used_at = GREATEST(last_used_at, $3::bigint) WHERE id = $1",
-                      3, false},
+    [PS_KEY_USAGE] = {PG_USAGE_SQL("api_key"), 3, false},
 };
 static const pg_table_t T = {PG_T_KEYS, Q, PS_COUNT};
 
@@ -146,26 +143,6 @@ fail:
   pg__rollback(pc);
 out:
   PQclear(r);
-  pg__checkin(g, pc);
-  return rc;
-}
-
-int pg__keyset_record_usage(pg_t *g, const pg_keyset_t *ks, const store_key_usage_t *u, int n) {
-  pconn_t *pc;
-  char uses[PG_I64_LEN], last[PG_I64_LEN];
-  int rc;
-  if ((rc = pg__checkout(g, &pc))) return rc;
-  if ((rc = pg__begin(pc))) goto out;
-  for (int i = 0; i < n; i++) {
-    const char *const params[] = {u[i].id, pg__i64(uses, u[i].uses),
-                                  pg__i64(last, u[i].last_used_at)};
-    if ((rc = pg__exec(g, pc, ks->t, ks->usage, params))) goto fail;
-  }
-  if ((rc = pg__commit(pc))) goto fail;
-  goto out;
-fail:
-  pg__rollback(pc);
-out:
   pg__checkin(g, pc);
   return rc;
 }

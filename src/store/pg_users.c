@@ -51,11 +51,7 @@ static const pg_query_t Q[PS_COUNT] = {
                                " SELECT $2::text, app_id, account_id, user_id, $3::text, $4::text, access_level,"
                                " $5::bigint, expires_at FROM user_token WHERE id = $1 RETURNING " UTK_COLS,
                                5, false},
-    [PS_UTK_USAGE] = {"UPDATE user_token SET use_count = CASE WHEN use_count >"
-                      " 9223372036854775807 - $2::bigint THEN 9223372036854775807"
-                      " ELSE use_count + $2::bigint END,"
-                      " last_used_at = GREATEST(last_used_at, $3::bigint) WHERE id = $1",
-                      3, false},
+    [PS_UTK_USAGE] = {PG_USAGE_SQL("user_token"), 3, false},
 };
 static const pg_table_t T = {PG_T_USERS, Q, PS_COUNT};
 
