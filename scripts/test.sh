@@ -7,10 +7,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 scripts/deps.sh test
 
-if [ -f tests/package.json ]; then
-  (cd tests && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error;
-   else npm install --no-audit --no-fund --loglevel=error; fi) >/dev/null
-fi
+scripts/npm-deps.sh
 
 # The release build `make run` uses (gcc): its warnings differ from clang's,
 # and -Werror makes any of them a failure here rather than for a new user.
