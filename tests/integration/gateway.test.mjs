@@ -13,7 +13,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { startCustos, tempDir, adminInit, SOURCE_DIR } from './lib/custos.mjs';
 import { startGateway, startPlatform, requireBinary, freePort } from './lib/gateway.mjs';
-import { admin, thelayerApp, thelayerUser, assetpayMerchant, ASSETPAY_SEED, openledgerDeveloper } from './lib/creds.mjs';
+import { admin, thelayerApp, thelayerUser, thelayerBody, assetpayMerchant, ASSETPAY_SEED, openledgerDeveloper } from './lib/creds.mjs';
 
 const POLICY = join(SOURCE_DIR, 'examples/platform/policy.yaml');
 const GATEWAYS = ['nginx', 'caddy'];
@@ -105,18 +105,7 @@ async function expectRefusal(s, g, method, uri, headers, status, body) {
 }
 
 // The Layer (docs/profiles/thelayer.md): Token1 + Token2 on every request.
-const TL = {
-  TOKEN1_MISSING: [401, 'Token1 header is required'],
-  TOKEN2_MISSING: [401, 'Token2 header is required'],
-  TOKEN1_INVALID: [401, 'Token1 is invalid or has been revoked'],
-  TOKEN1_EXPIRED: [401, 'Token1 has expired'],
-  TOKEN2_INVALID: [401, 'Token2 is invalid or has been revoked'],
-  TOKEN2_EXPIRED: [401, 'Token2 has expired'],
-  TOKEN_MISMATCH: [401, 'Token2 was not issued for this application'],
-  INSUFFICIENT_ACCESS: [403, 'This token does not have access to this resource'],
-  RATE_LIMITED: [429, 'Too many requests; retry later'],
-};
-const tlBody = (code) => JSON.stringify({ error: { code, message: TL[code][1] } });
+const tlBody = thelayerBody;
 
 describe('through real gateways', () => {
   let s;

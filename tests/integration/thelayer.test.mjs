@@ -9,6 +9,7 @@ import { readFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, startCustos, tempDir, adminInit, freshPgDatabase, SOURCE_DIR } from './lib/custos.mjs';
 import { startPrivatePg } from './lib/pg.mjs';
+import { THELAYER_ERRORS, thelayerBody } from './lib/creds.mjs';
 
 const PG_URL = process.env.CUSTOS_TEST_PG_URL;
 const requirePg = process.env.CUSTOS_REQUIRE_PG === '1';
@@ -18,17 +19,8 @@ const POLICY = join(SOURCE_DIR, 'examples/policy.yaml');
 const DOC = join(SOURCE_DIR, 'docs/profiles/thelayer.md');
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
-const E = {
-  TOKEN1_MISSING: [401, 'Token1 header is required'],
-  TOKEN2_MISSING: [401, 'Token2 header is required'],
-  TOKEN1_INVALID: [401, 'Token1 is invalid or has been revoked'],
-  TOKEN1_EXPIRED: [401, 'Token1 has expired'],
-  TOKEN2_INVALID: [401, 'Token2 is invalid or has been revoked'],
-  TOKEN2_EXPIRED: [401, 'Token2 has expired'],
-  TOKEN_MISMATCH: [401, 'Token2 was not issued for this application'],
-  INSUFFICIENT_ACCESS: [403, 'This token does not have access to this resource'],
-};
-const body = (code) => JSON.stringify({ error: { code, message: E[code][1] } });
+const E = THELAYER_ERRORS;
+const body = thelayerBody;
 
 // The original request as each gateway describes it to /v1/check.
 const STYLES = {
@@ -353,7 +345,7 @@ describe('thelayer rate limit', () => {
       for (let i = 0; i < 4; i++) last = await STYLES.nginx(c.url, 'GET', '/api/x', { Token1: k, Token2: t });
       assert.equal(last.status, 429);
       assert.ok(Number(last.headers.get('retry-after')) >= 1);
-      assert.equal(await last.text(), JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'Too many requests; retry later' } }));
+      assert.equal(await last.text(), body('RATE_LIMITED'));
     } finally {
       await c.stop();
       c.cleanup();

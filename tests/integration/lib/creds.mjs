@@ -16,6 +16,21 @@ export function admin(url, token) {
 }
 
 // The Layer (docs/profiles/thelayer.md): an app with its Token1.
+// The Layer's refusals (docs/profiles/thelayer.md): code → [status, message].
+export const THELAYER_ERRORS = {
+  TOKEN1_MISSING: [401, 'Token1 header is required'],
+  TOKEN2_MISSING: [401, 'Token2 header is required'],
+  TOKEN1_INVALID: [401, 'Token1 is invalid or has been revoked'],
+  TOKEN1_EXPIRED: [401, 'Token1 has expired'],
+  TOKEN2_INVALID: [401, 'Token2 is invalid or has been revoked'],
+  TOKEN2_EXPIRED: [401, 'Token2 has expired'],
+  TOKEN_MISMATCH: [401, 'Token2 was not issued for this application'],
+  INSUFFICIENT_ACCESS: [403, 'This token does not have access to this resource'],
+  RATE_LIMITED: [429, 'Too many requests; retry later'],
+};
+// Its exact body for `code`.
+export const thelayerBody = (code) => JSON.stringify({ error: { code, message: THELAYER_ERRORS[code][1] } });
+
 export async function thelayerApp(api, name) {
   const acct = (await api('POST', '/admin/v1/accounts', { name })).json.id;
   const app = await api('POST', '/admin/v1/apps', { account_id: acct, name, profile: 'thelayer' });
