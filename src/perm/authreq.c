@@ -108,24 +108,20 @@ int authreq_from_check(authreq_t *rq, const http_req_t *r, cerr_t *e) {
   rq->http = r;
   rq->header = NULL;
   rq->header_ctx = NULL;
-  static const struct { const char *method, *uri; } PAIRS[] = {
-      {"X-Original-Method", "X-Original-URI"},
-      {"X-Forwarded-Method", "X-Forwarded-Uri"},
-  };
-  /* One walk over the headers for all four names (each http_header is a
-   * walk of its own). */
+  /* Method/URI pairs: nginx's, then Traefik's and Caddy's. Read in one
+   * walk over the headers (each http_header is a walk of its own). */
   static const char *const NAMES[] = {"X-Original-Method", "X-Original-URI", "X-Forwarded-Method",
                                       "X-Forwarded-Uri"};
   const char *got[sizeof NAMES / sizeof *NAMES];
   http_headers(r, NAMES, sizeof NAMES / sizeof *NAMES, got);
   const char *method = NULL, *uri = NULL;
   size_t ulen = 0;
-  for (size_t i = 0; i < sizeof PAIRS / sizeof *PAIRS; i++) {
-    const char *m = got[2 * i], *u = got[2 * i + 1];
+  for (size_t i = 0; i < sizeof NAMES / sizeof *NAMES; i += 2) {
+    const char *m = got[i], *u = got[i + 1];
     if (!m && !u) continue;
     if (!m || !u) {
-      cerr_set(e, 400, "missing_original_request", NULL, "%s is required with %s", m ? PAIRS[i].uri : PAIRS[i].method,
-               m ? PAIRS[i].method : PAIRS[i].uri);
+      cerr_set(e, 400, "missing_original_request", NULL, "%s is required with %s", NAMES[m ? i + 1 : i],
+               NAMES[m ? i : i + 1]);
       return CUSTOS_EINVAL;
     }
     if (method && (strcasecmp(method, m) != 0 || strcmp(uri, u) != 0))
