@@ -89,7 +89,10 @@ h1_status_t h1_parse_head(char *buf, size_t head_end, size_t max_headers, h1_req
   for (;;) {
     cr = line_end(p, end);
     if (!cr) return H1_BAD;
-    if (cr == p) break; /* the blank line */
+    if (cr == p) { /* the blank line */
+      p += 2;
+      break;
+    }
     char *n = p;
     while (p < cr && TCHAR[(unsigned char)*p]) p++;
     /* No name, whitespace before the colon, obs-fold (a line starting with

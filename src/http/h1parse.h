@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define H1_MAX_HEADERS 100 /* hard cap; the server's configured limit may be lower */
+#define H1_MAX_HEADERS 256 /* hard cap; the server's configured limit may be lower */
 
 typedef struct h1_header {
   const char *name; /* NUL-terminated in the parsed buffer */

@@ -1,539 +1,580 @@
+/* The event loop: one epoll per worker thread, all sharing one listening
+ * socket (EPOLLEXCLUSIVE wakes one worker per connection). Connections are
+ * edge-triggered for input and output, registered once; a request is read,
+ * parsed (h1parse.c), handled and answered on the worker that accepted it,
+ * usually with one recv and one sendmsg. Idle connections are closed after
+ * connection_timeout_s from a list kept in order of last activity. */
 #include "http/server.h"
 
-#include <arpa/inet.h>
-#include <assert.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
-#include "core/rand.h"
+#include "http/conn.h"
 #include "http/lograte.h"
-#include "http/render.h"
 
-struct http_server {
-  struct MHD_Daemon *d;
-  const router_t *router;
-  metrics_t *metrics;
-  void *app;
-  http_server_opts_t o;
-  uint16_t port;
-  _Atomic bool draining;
+struct http_worker {
+  http_server_t *s;
+  pthread_t thread;
+  int ep;
+  int wake; /* eventfd: stop, drain */
+  bool listening;
+  http_conn_t *oldest, *newest;
+  int nconns;
 };
 
-static uint64_t now_ns(void) {
+/* epoll data for the two non-connection fds: their own addresses. */
+static char LISTEN_TAG, WAKE_TAG;
+
+static uint64_t mono_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return (uint64_t)ts.tv_sec;
 }
 
-/* ---- request ids ------------------------------------------------------- */
+/* ---- the activity list (idle timeouts) ------------------------------------ */
 
-bool http_request_id_sane(const char *s) {
-  size_t n = 0;
-  for (; s[n]; n++) {
-    char c = s[n];
-    if (n >= HTTP_REQUEST_ID_MAX - 1) return false;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.' || c == ':'))
-      return false;
+static void list_unlink(http_worker_t *w, http_conn_t *c) {
+  if (c->prev) c->prev->next = c->next; else w->oldest = c->next;
+  if (c->next) c->next->prev = c->prev; else w->newest = c->prev;
+  c->prev = c->next = NULL;
+}
+
+static void list_push(http_worker_t *w, http_conn_t *c) {
+  c->prev = w->newest;
+  c->next = NULL;
+  if (w->newest) w->newest->next = c; else w->oldest = c;
+  w->newest = c;
+}
+
+static void touch(http_conn_t *c, uint64_t now) {
+  c->last_s = now;
+  if (c->w->newest != c) {
+    list_unlink(c->w, c);
+    list_push(c->w, c);
   }
-  return n > 0;
 }
 
-/* A per-thread random prefix plus a counter: unique without a CSPRNG call
- * per request. The counter is written by hand (lower-case hex, at least 8
- * digits, as "%08llx" would): snprintf was ~1,100 instructions of every
- * request. */
-static void request_id_new(char out[HTTP_REQUEST_ID_MAX]) {
-  static _Thread_local char prefix[13];
-  static _Thread_local uint64_t counter;
-  static const char HEX[] = "0123456789abcdef";
-  if (!prefix[0] && rand_base62(prefix, 12) != 0) memcpy(prefix, "000000000000", 13);
-  char digits[16];
-  int n = 0;
-  uint64_t c = ++counter;
-  do {
-    digits[n++] = HEX[c & 15];
-    c >>= 4;
-  } while (c || n < 8);
-  memcpy(out, prefix, 12);
-  for (int i = 0; i < n; i++) out[12 + i] = digits[n - 1 - i];
-  out[12 + n] = '\0';
+/* ---- connections ------------------------------------------------------------ */
+
+static void conn_close(http_conn_t *c) {
+  http_worker_t *w = c->w;
+  http_request_end(w->s, c);
+  list_unlink(w, c);
+  w->nconns--;
+  atomic_fetch_sub(&w->s->nconns, 1);
+  close(c->fd); /* also takes it out of the epoll set */
+  free(c->in);
+  free(c->out);
+  free(c->body);
+  free(c->scratch);
+  free(c);
 }
 
-/* ---- replies ------------------------------------------------------------- */
-
-int http_add_header(http_req_t *r, const char *name, const char *value) {
-  if (r->nextra >= HTTP_MAX_EXTRA_HEADERS) return -1;
-  char *n = strdup(name), *v = strdup(value);
-  if (!n || !v) {
-    free(n);
-    free(v);
-    return -1;
+/* The status line's reason phrase (RFC 9110 §15). */
+static const char *reason(int status) {
+  switch (status) {
+  case 100: return "Continue";
+  case 200: return "OK";
+  case 201: return "Created";
+  case 202: return "Accepted";
+  case 204: return "No Content";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 303: return "See Other";
+  case 304: return "Not Modified";
+  case 307: return "Temporary Redirect";
+  case 308: return "Permanent Redirect";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 406: return "Not Acceptable";
+  case 408: return "Request Timeout";
+  case 409: return "Conflict";
+  case 410: return "Gone";
+  case 411: return "Length Required";
+  case 412: return "Precondition Failed";
+  case 413: return "Content Too Large";
+  case 415: return "Unsupported Media Type";
+  case 422: return "Unprocessable Content";
+  case 428: return "Precondition Required";
+  case 429: return "Too Many Requests";
+  case 431: return "Request Header Fields Too Large";
+  case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
+  case 502: return "Bad Gateway";
+  case 503: return "Service Unavailable";
+  case 504: return "Gateway Timeout";
+  case 505: return "HTTP Version Not Supported";
+  default: return "Unknown";
   }
-  r->extra[r->nextra].name = n;
-  r->extra[r->nextra].value = v;
-  r->extra[r->nextra].borrowed = false;
-  r->nextra++;
-  return 0;
 }
 
-int http_add_header_ref(http_req_t *r, const char *name, const char *value) {
-  if (r->nextra >= HTTP_MAX_EXTRA_HEADERS) return -1;
-  r->extra[r->nextra].name = (char *)name;
-  r->extra[r->nextra].value = (char *)value;
-  r->extra[r->nextra].borrowed = true;
-  r->nextra++;
-  return 0;
+/* "Date: …\r\n", formatted once a second per thread (RFC 9110 §6.6.1: an
+ * origin server with a clock sends it). */
+static const char *date_line(size_t *len) {
+  static _Thread_local time_t last;
+  static _Thread_local char line[48];
+  static _Thread_local size_t n;
+  time_t now = time(NULL);
+  if (now != last || !n) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    n = strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    last = now;
+  }
+  *len = n;
+  return line;
 }
 
-static bool has_extra(const http_req_t *r, const char *name) {
+/* Appends to c->out; the head is small, so growth is rare. */
+static bool out_put(http_conn_t *c, const char *p, size_t n) {
+  if (c->out_len + n > c->out_cap) {
+    size_t cap = c->out_cap ? c->out_cap : 1024;
+    while (cap < c->out_len + n) cap *= 2;
+    char *o = realloc(c->out, cap);
+    if (!o) return false;
+    c->out = o;
+    c->out_cap = cap;
+  }
+  memcpy(c->out + c->out_len, p, n);
+  c->out_len += n;
+  return true;
+}
+
+static bool out_str(http_conn_t *c, const char *s) { return out_put(c, s, strlen(s)); }
+
+/* A header a handler added, checked as libmicrohttpd did: a token name and
+ * a non-empty value without CR, LF or other control bytes (no response
+ * splitting, whatever a stored identity holds). */
+static bool header_ok(const char *name, const char *value) {
+  if (!*name || !*value) return false;
+  for (const char *p = name; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch <= 0x20 || ch >= 0x7f || ch == ':') return false;
+  }
+  for (const char *p = value; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return false;
+  }
+  return true;
+}
+
+static bool has_header(const http_req_t *r, const char *name) {
   for (int i = 0; i < r->nextra; i++)
     if (strcasecmp(r->extra[i].name, name) == 0) return true;
   return false;
 }
 
-void http_reply(http_req_t *r, int status, const char *content_type, buf_t *body) {
-  if (r->replied) {
-    if (body) buf_cleanup(body);
-    return;
+static bool write_head(http_conn_t *c, int status, const char *content_type, size_t body_len) {
+  http_req_t *r = &c->r;
+  http_server_t *s = c->w->s;
+  char line[96];
+  size_t dn;
+  int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, reason(status));
+  bool ok = out_put(c, line, (size_t)n);
+  const char *d = date_line(&dn);
+  ok = ok && out_put(c, d, dn);
+  if (status >= 200 && status != 204 && status != 304) {
+    n = snprintf(line, sizeof line, "Content-Length: %zu\r\n", body_len);
+    ok = ok && out_put(c, line, (size_t)n);
   }
-  r->replied = true;
-  size_t len = body ? body->len : 0;
-  char *data = body ? buf_take(body) : NULL;
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, data ? data : (void *)"", data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-  if (!resp) {
-    free(data);
-    r->status = 500;
-    return;
-  }
-  if (content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  if (content_type) ok = ok && out_str(c, "Content-Type: ") && out_str(c, content_type) && out_str(c, "\r\n");
+  ok = ok && out_str(c, "X-Request-Id: ") && out_str(c, r->request_id) && out_str(c, "\r\n");
   /* Auth answers are per-caller: never let a cache keep them by default. */
-  if (!has_extra(r, "Cache-Control")) MHD_add_response_header(resp, "Cache-Control", "no-store");
-  for (int i = 0; i < r->nextra; i++) MHD_add_response_header(resp, r->extra[i].name, r->extra[i].value);
-  if (atomic_load(&r->srv->draining)) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-  r->status = status;
-  r->bytes_out = len;
-  if (MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES) r->status = 500;
-  MHD_destroy_response(resp);
-}
-
-void http_reply_text(http_req_t *r, int status, const char *content_type, const char *text) {
-  buf_t b;
-  buf_init(&b, 0);
-  if (buf_puts(&b, text) != 0) {
-    buf_cleanup(&b);
-    http_reply(r, 500, NULL, NULL);
-    return;
-  }
-  http_reply(r, status, content_type, &b);
-}
-
-void http_reply_json(http_req_t *r, int status, json_t *obj) {
-  char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-  json_decref(obj);
-  if (!s) {
-    cerr_t e;
-    cerr_set(&e, 500, CERR_INTERNAL, NULL, "internal error");
-    http_reply_error(r, &e);
-    return;
-  }
-  buf_t b = {.data = s, .len = strlen(s), .cap = strlen(s) + 1, .max = 0};
-  http_reply(r, status, "application/json", &b);
-}
-
-void http_set_error_profile(http_req_t *r, const char *profile) { r->error_profile = profile; }
-
-/* A header value may hold visible ASCII, spaces and obs-text (bytes >=
- * 0x80: a UTF-8 message passes through gateways byte for byte); never a
- * control byte or DEL. The renderers escape those, so this only guards. */
-static bool header_safe(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f) return false;
-  }
-  return n > 0 && s[0] != ' ' && s[n - 1] != ' ';
-}
-
-/* The error copy (server.h, HTTP_ERROR_COPY_REQUEST): both headers or
- * neither, so a gateway never answers a status without its body. True
- * when both were added. */
-static bool add_error_copy(http_req_t *r, int status, const buf_t *body) {
-  const char *want = http_header(r, HTTP_ERROR_COPY_REQUEST);
-  if (!want || strcmp(want, "1") != 0) return false;
-  if (body->len > HTTP_ERROR_COPY_MAX || !header_safe(buf_str(body), body->len)) {
-    log_msg(LOG_WARN, "error body of %zu bytes not copied into headers (limit %d, or a byte not allowed in a header)",
-            body->len, HTTP_ERROR_COPY_MAX);
-    return false;
-  }
-  char st[8];
-  snprintf(st, sizeof st, "%d", status);
-  int mark = r->nextra;
-  if (http_add_header(r, "X-Custos-Status", st) != 0 || http_add_header(r, "X-Custos-Error-Body", buf_str(body)) != 0) {
-    for (int i = mark; i < r->nextra; i++) {
-      free(r->extra[i].name);
-      free(r->extra[i].value);
+  if (!has_header(r, "Cache-Control")) ok = ok && out_str(c, "Cache-Control: no-store\r\n");
+  for (int i = 0; i < r->nextra && ok; i++) {
+    if (!header_ok(r->extra[i].name, r->extra[i].value)) {
+      log_msg(LOG_WARN, "http: response header '%.64s' dropped (empty, or a byte a header may not hold)",
+              r->extra[i].name);
+      continue;
     }
-    r->nextra = mark;
-    return false;
+    ok = out_str(c, r->extra[i].name) && out_str(c, ": ") && out_str(c, r->extra[i].value) && out_str(c, "\r\n");
   }
-  return true;
+  if (atomic_load(&s->draining) || !c->keep_alive) c->close_after = true;
+  if (c->close_after)
+    ok = ok && out_str(c, "Connection: close\r\n");
+  else if (c->req.minor == 0)
+    ok = ok && out_str(c, "Connection: keep-alive\r\n");
+  return ok && out_put(c, "\r\n", 2);
 }
 
-void http_reply_error(http_req_t *r, const cerr_t *e) {
-  buf_t b;
-  buf_init(&b, 0);
-  if (e->retry_after_s > 0 && !has_extra(r, "Retry-After")) {
-    char ra[16];
-    snprintf(ra, sizeof ra, "%d", e->retry_after_s);
-    (void)http_add_header(r, "Retry-After", ra);
+void http_conn_queue(http_conn_t *c, int status, const char *content_type, char *body, size_t body_len) {
+  c->out_len = c->out_off = 0;
+  if (!write_head(c, status, content_type, body_len)) {
+    /* Out of memory for a few hundred bytes: nothing sensible to send. */
+    free(body);
+    c->out_len = 0;
+    c->close_after = true;
+    c->state = CONN_WRITE;
+    return;
   }
-  render_fn fn = render_for_profile(r->error_profile ? r->error_profile : r->route ? r->route->profile : NULL);
-  if (fn(e, r->request_id, &b) != 0) {
-    buf_reset(&b);
-    if (buf_puts(&b, "{\"error\":{\"code\":\"internal_error\",\"message\":\"internal error\"}}") != 0) {
-      buf_cleanup(&b);
-      http_reply(r, 500, NULL, NULL);
-      return;
+  bool head_only = c->r.method && strcmp(c->r.method, "HEAD") == 0;
+  if (head_only || status == 204 || status == 304) {
+    free(body);
+    body = NULL;
+    body_len = 0;
+  }
+  free(c->body);
+  c->body = body;
+  c->body_len = body_len;
+  c->body_off = 0;
+  c->state = CONN_WRITE;
+}
+
+/* Sends what is queued. 1: all sent; 0: the socket is full (wait for
+ * EPOLLOUT); -1: the connection is gone. */
+static int conn_flush(http_conn_t *c) {
+  while (c->out_off < c->out_len || c->body_off < c->body_len) {
+    struct iovec iov[2];
+    int n = 0;
+    if (c->out_off < c->out_len) iov[n++] = (struct iovec){c->out + c->out_off, c->out_len - c->out_off};
+    if (c->body_off < c->body_len) iov[n++] = (struct iovec){c->body + c->body_off, c->body_len - c->body_off};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+    ssize_t sent = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      return -1;
+    }
+    size_t left = (size_t)sent, h = c->out_len - c->out_off;
+    if (left >= h) {
+      c->out_off = c->out_len;
+      c->body_off += left - h;
+    } else {
+      c->out_off += left;
     }
   }
-  if (add_error_copy(r, e->status, &b)) {
-    /* The body travels in the header only: nginx's auth_request reads no
-     * body, and an unread one makes it close its keep-alive connection
-     * to custos after every refusal. */
-    buf_cleanup(&b);
-    http_reply(r, e->status, NULL, NULL);
+  return 1;
+}
+
+/* A refusal before any handler ran (malformed head, too large, wrong
+ * version): answered, then the connection is closed, since where the next
+ * request would start is unknown. */
+static void refuse_and_close(http_conn_t *c, bool parsed, int status, const char *code, const char *msg) {
+  if (!c->in_request) http_request_begin(c->w->s, c, parsed);
+  c->keep_alive = false;
+  c->close_after = true;
+  http_request_refuse(&c->r, status, code, msg);
+}
+
+/* "100 Continue" for a client that waits for it before sending its body;
+ * best effort (a client that gets none sends the body after a while). */
+static void send_continue(http_conn_t *c) {
+  static const char CONT[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  ssize_t n;
+  do n = send(c->fd, CONT, sizeof CONT - 1, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+}
+
+static void start_request(http_server_t *s, http_conn_t *c, size_t head_end) {
+  h1_status_t st = h1_parse_head(c->in, head_end, (size_t)s->o.max_headers, &c->req);
+  if (st == H1_TOO_MANY_HEADERS) {
+    refuse_and_close(c, false, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
     return;
   }
-  http_reply(r, e->status, "application/json", &b);
-}
-
-static void reply_simple_error(http_req_t *r, int status, const char *code, const char *msg) {
-  cerr_t e;
-  /* Refused before dispatch (a body too large): still answer in the shape
-   * of the route the request was for, so an Open Ledger client gets its
-   * own envelope. Only the route is looked up, never its handler run. */
-  if (!r->route && r->srv && r->path && r->method) {
-    const route_t *rt = NULL;
-    char allow[ROUTER_ALLOW_MAX];
-    if (router_match(r->srv->router, r->method, r->path, &rt, NULL, allow) == ROUTE_FOUND) r->route = rt;
+  if (st == H1_BAD_VERSION) {
+    refuse_and_close(c, false, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+    return;
   }
-  cerr_set(&e, status, code, NULL, "%s", msg);
-  http_reply_error(r, &e);
+  if (st != H1_OK) {
+    refuse_and_close(c, false, 400, CERR_BAD_REQUEST, "malformed request");
+    return;
+  }
+  http_request_begin(s, c, true);
+  if (head_end > s->o.max_header_bytes) {
+    refuse_and_close(c, true, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
+    return;
+  }
+  if (h1_framing(&c->req, &c->framing) != H1_OK) {
+    refuse_and_close(c, true, 400, CERR_BAD_REQUEST, "malformed request: conflicting or invalid body framing");
+    return;
+  }
+  /* RFC 9112 §3.2: a 1.1 request without Host gets 400. */
+  if (c->req.minor == 1 && !h1_header(&c->req, "host", 4)) {
+    refuse_and_close(c, true, 400, CERR_BAD_REQUEST, "malformed request: no Host header");
+    return;
+  }
+  c->keep_alive = h1_keep_alive(&c->req);
+  c->close_after = false;
+  c->body_left = c->framing.kind == H1_BODY_LENGTH ? c->framing.length : 0;
+  c->chunked = (h1_chunked_t)H1_CHUNKED_INIT;
+  bool has_body = c->framing.kind == H1_BODY_CHUNKED || c->body_left > 0;
+  if (http_request_check_head(s, c)) return;
+  if (!has_body) {
+    http_request_dispatch(s, c);
+    return;
+  }
+  c->state = CONN_BODY;
+  const char *expect = h1_header(&c->req, "expect", 6);
+  if (expect && c->req.minor == 1 && strcasecmp(expect, "100-continue") == 0 && c->in_len == head_end)
+    send_continue(c);
 }
 
-const char *http_header(const http_req_t *r, const char *name) {
-  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-struct hdr_pick {
-  const char *const *names;
-  size_t *lens;
-  size_t n;
-  const char **out;
-};
-
-static enum MHD_Result pick_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-                                   const char *value, size_t value_size) {
-  (void)kind;
-  (void)value_size;
-  struct hdr_pick *p = cls;
-  for (size_t i = 0; i < p->n; i++)
-    if (!p->out[i] && key_size == p->lens[i] && strncasecmp(key, p->names[i], key_size) == 0) {
-      p->out[i] = value;
-      break;
+/* Moves the body bytes that follow the head into the request. Returns false
+ * when the connection must close (malformed chunked body, too much to
+ * discard). */
+static bool take_body(http_server_t *s, http_conn_t *c) {
+  http_req_t *r = &c->r;
+  size_t base = c->req.head_len;
+  char *p = c->in + base;
+  size_t avail = c->in_len - base, used, data;
+  bool done;
+  if (c->framing.kind == H1_BODY_CHUNKED) {
+    long n = h1_chunked_decode(&c->chunked, p, avail, &data, &done);
+    if (n < 0) {
+      refuse_and_close(c, true, 400, CERR_BAD_REQUEST, "malformed chunked body");
+      return true;
     }
-  return MHD_YES;
-}
-
-void http_headers(const http_req_t *r, const char *const *names, size_t n, const char **out) {
-  size_t lens[HTTP_HEADERS_PICK_MAX];
-  assert(n <= HTTP_HEADERS_PICK_MAX);
-  for (size_t i = 0; i < n; i++) {
-    lens[i] = strlen(names[i]);
-    out[i] = NULL;
+    used = (size_t)n;
+  } else {
+    used = avail < c->body_left ? avail : (size_t)c->body_left;
+    data = used;
+    c->body_left -= used;
+    done = c->body_left == 0;
   }
-  struct hdr_pick p = {.names = names, .lens = lens, .n = n, .out = out};
-  MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, pick_header, &p);
-}
-
-const char *http_query(const http_req_t *r, const char *name) {
-  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-/* ---- access log ------------------------------------------------------------ */
-
-struct hdr_scan {
-  int count;
-  size_t bytes;
-  buf_t *log; /* non-NULL: collect credential header names */
-  bool first;
-  int rc;     /* non-zero once an append to log failed */
-};
-
-/* MHD knows every name's and value's length: the _n walk spares a strlen
- * of each on every request. */
-static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-                                   const char *value, size_t value_size) {
-  (void)kind;
-  (void)value;
-  struct hdr_scan *st = cls;
-  st->count++;
-  st->bytes += key_size + value_size + 4; /* ": " and CRLF */
-  if (st->log && log_header_is_secret(key)) {
-    char lower[64];
-    size_t n = key_size < sizeof lower - 1 ? key_size : sizeof lower - 1;
-    for (size_t i = 0; i < n; i++) lower[i] = (char)((key[i] >= 'A' && key[i] <= 'Z') ? key[i] + 32 : key[i]);
-    lower[n] = '\0';
-    st->rc |= buf_puts(st->log, st->first ? "\"" : ",\"");
-    st->rc |= buf_json_escape(st->log, lower, n);
-    st->rc |= buf_puts(st->log, "\":\"[redacted]\"");
-    st->first = false;
-  }
-  return MHD_YES;
-}
-
-static int json_str_member(buf_t *b, const char *name, const char *v) {
-  if (!v) return 0;
-  int rc = buf_printf(b, ",\"%s\":\"", name);
-  rc |= buf_json_escape(b, v, strnlen(v, 512));
-  rc |= buf_puts(b, "\"");
-  return rc;
-}
-
-void http_remote_addr(const http_req_t *r, char *out, size_t outlen) {
-  if (outlen == 0) return;
-  out[0] = '\0';
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  if (!ci || !ci->client_addr) return;
-  const struct sockaddr *sa = ci->client_addr;
-  if (sa->sa_family == AF_INET)
-    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)outlen);
-  else if (sa->sa_family == AF_INET6)
-    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)outlen);
-}
-
-static void access_log(http_server_t *s, http_req_t *r, uint64_t dur_us) {
-  if (!s->o.access_log || !log_enabled(LOG_INFO)) return;
-  buf_t b;
-  buf_init(&b, 16384);
-  char addr[INET6_ADDRSTRLEN];
-  http_remote_addr(r, addr, sizeof addr);
-  int rc = log_begin(&b, LOG_INFO);
-  rc |= buf_puts(&b, ",\"msg\":\"access\"");
-  rc |= json_str_member(&b, "request_id", r->request_id);
-  rc |= json_str_member(&b, "method", r->method);
-  rc |= json_str_member(&b, "path", r->path);
-  rc |= json_str_member(&b, "route", r->route ? r->route->pattern : "");
-  rc |= buf_printf(&b, ",\"status\":%d,\"duration_us\":%llu,\"bytes_in\":%zu,\"bytes_out\":%zu",
-                   r->status, (unsigned long long)dur_us, r->body.len + r->discarded, r->bytes_out);
-  rc |= json_str_member(&b, "remote", addr);
-  rc |= json_str_member(&b, "user_agent", http_header(r, MHD_HTTP_HEADER_USER_AGENT));
-  /* Which credentials were presented, never their values. */
-  rc |= buf_puts(&b, ",\"credentials\":{");
-  struct hdr_scan st = {.log = &b, .first = true};
-  MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_header, &st);
-  rc |= st.rc;
-  rc |= buf_puts(&b, "}");
-  /* A line cut short by the cap would be invalid JSON: drop it whole. */
-  if (rc == 0) log_end(&b);
-  buf_cleanup(&b);
-}
-
-/* ---- MHD callbacks ------------------------------------------------------- */
-
-static void req_free(http_req_t *r) {
-  free(r->raw_uri);
-  buf_cleanup(&r->body);
-  for (int i = 0; i < r->nextra; i++) {
-    if (r->extra[i].borrowed) continue;
-    free(r->extra[i].name);
-    free(r->extra[i].value);
-  }
-  free(r);
-}
-
-static void dispatch(http_server_t *s, http_req_t *r) {
-  if (r->too_large) {
-    reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
-    return;
-  }
-  char allow[ROUTER_ALLOW_MAX];
-  const route_t *rt = NULL;
-  switch (router_match(s->router, r->method, r->path, &rt, &r->params, allow)) {
-  case ROUTE_FOUND:
-    r->route = rt;
-    rt->handler(r, rt->ctx);
-    if (!r->replied) reply_simple_error(r, 500, CERR_INTERNAL, "internal error");
-    return;
-  case ROUTE_METHOD_NOT_ALLOWED:
-    (void)http_add_header(r, "Allow", allow);
-    reply_simple_error(r, 405, CERR_METHOD_NOT_ALLOWED, "method not allowed");
-    return;
-  case ROUTE_NOT_FOUND:
-    reply_simple_error(r, 404, CERR_NOT_FOUND, "no such route");
-    return;
-  }
-}
-
-/* Checks done once the head is in, before any body is read: limits the
- * handler would otherwise have to trust. Returns true when it replied. */
-static bool reject_head(http_server_t *s, http_req_t *r) {
-  struct hdr_scan st = {0};
-  MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_header, &st);
-  size_t head = strlen(r->method) + strlen(r->path) + 12 + st.bytes;
-  if (st.count > s->o.max_headers || head > s->o.max_header_bytes) {
-    reply_simple_error(r, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
-    return true;
-  }
-  const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  if (cl) {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(cl, &end, 10);
-    if (errno || *end || n > s->o.max_body_bytes) {
-      /* Answering now makes MHD close with the body unread, and the
-       * kernel's RST can destroy the answer before the client reads it.
-       * So a body we can afford to drain is read and dropped, then
-       * answered on a connection that stays open; only a client that
-       * waits for "100 Continue", or a body too large to drain, is
-       * answered at once. */
-      const char *expect = http_header(r, MHD_HTTP_HEADER_EXPECT);
-      if (errno || *end || n > HTTP_DISCARD_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
-        reply_simple_error(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
-        return true;
-      }
-      r->too_large = true;
-    }
-  }
-  return false;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls) {
-  (void)version;
-  http_server_t *s = cls;
-  http_req_t *r = *con_cls;
-  if (!r || !r->started) {
-    if (!r) r = calloc(1, sizeof *r);
-    if (!r) return MHD_NO;
-    r->started = true;
-    r->conn = c;
-    r->srv = s;
-    r->app = s->app;
-    r->method = method;
-    r->path = url;
-    r->method_id = http_method_parse(method);
-    r->start_ns = now_ns();
-    buf_init(&r->body, s->o.max_body_bytes);
-    const char *rid = http_header(r, "X-Request-Id");
-    if (rid && http_request_id_sane(rid))
-      snprintf(r->request_id, sizeof r->request_id, "%s", rid);
-    else
-      request_id_new(r->request_id);
-    *con_cls = r;
-    atomic_fetch_add(&s->metrics->in_flight, 1);
-    /* Error replies may be queued now (MHD then closes the connection,
-     * which is right for a client over the limits). */
-    reject_head(s, r);
-    return MHD_YES;
-  }
-  if (*upload_size) {
-    if (!r->replied && !r->too_large && buf_append(&r->body, upload_data, *upload_size) != 0) {
+  if (data) {
+    if (!r->too_large && buf_append(&r->body, p, data) != 0) {
       r->too_large = true;
       buf_cleanup(&r->body);
       buf_init(&r->body, 1);
     }
-    if (r->too_large || r->replied) {
-      r->discarded += *upload_size;
-      if (r->discarded > HTTP_DISCARD_MAX) return MHD_NO;
+    if (r->too_large) {
+      r->discarded += data;
+      if (r->discarded > HTTP_DISCARD_MAX) return false;
     }
-    *upload_size = 0;
-    return MHD_YES;
   }
-  if (!r->replied) dispatch(s, r);
-  return MHD_YES;
+  /* What follows the body (a pipelined request) moves up behind the head. */
+  memmove(p, p + used, avail - used);
+  c->in_len -= used;
+  if (done) http_request_dispatch(s, c);
+  return true;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe) {
-  (void)c;
-  (void)toe;
-  http_server_t *s = cls;
-  http_req_t *r = *con_cls;
-  if (!r) return;
-  *con_cls = NULL;
-  if (!r->started) {
-    /* Made by on_uri for a request that never reached the handler. */
-    req_free(r);
+static void request_done(http_conn_t *c);
+
+/* Runs the state machine over what is buffered until it needs more input or
+ * an answer is waiting to be written. Returns false once c is closed. */
+static bool conn_process(http_conn_t *c) {
+  http_server_t *s = c->w->s;
+  for (;;) {
+    if (c->state == CONN_WRITE) {
+      int f = conn_flush(c);
+      if (f < 0) {
+        conn_close(c);
+        return false;
+      }
+      if (f == 0) return true;
+      if (c->close_after) {
+        /* Half-close first, so a client still sending gets our answer
+         * before any RST. */
+        shutdown(c->fd, SHUT_WR);
+        conn_close(c);
+        return false;
+      }
+      request_done(c);
+      continue;
+    }
+    if (c->state == CONN_BODY) {
+      if (c->in_len == c->req.head_len) return true;
+      if (!take_body(s, c)) {
+        conn_close(c);
+        return false;
+      }
+      if (c->state == CONN_BODY) return true;
+      continue;
+    }
+    /* CONN_HEAD */
+    if (c->in_len == 0) return true;
+    size_t end = h1_head_end(c->in, c->in_len, &c->scan);
+    if (!end) {
+      if (c->in_len >= c->in_cap) {
+        refuse_and_close(c, false, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
+        continue;
+      }
+      return true;
+    }
+    start_request(s, c, end);
+  }
+}
+
+/* The answer is out and the connection stays: forget the request, keep
+ * what a pipelining client sent after it. */
+static void request_done(http_conn_t *c) {
+  http_request_end(c->w->s, c);
+  size_t keep = c->in_len - c->req.head_len;
+  if (keep) memmove(c->in, c->in + c->req.head_len, keep);
+  c->in_len = keep;
+  c->scan = 0;
+  c->req.head_len = 0;
+  c->req.nheaders = 0;
+  free(c->body);
+  c->body = NULL;
+  c->body_len = c->body_off = 0;
+  c->out_len = c->out_off = 0;
+  c->state = CONN_HEAD;
+}
+
+/* Reads while the socket has data and the state machine wants it. */
+static void conn_readable(http_conn_t *c) {
+  while (c->readable && c->state != CONN_WRITE) {
+    size_t space = c->in_cap - c->in_len;
+    if (space == 0) {
+      /* Only reachable mid-head: conn_process answers 431 for a full
+       * buffer; nothing more to read until that answer is out. */
+      return;
+    }
+    ssize_t n = recv(c->fd, c->in + c->in_len, space, 0);
+    if (n > 0) {
+      c->in_len += (size_t)n;
+      /* A short read emptied the socket: the next byte will bring a new
+       * edge, so no recv just to see EAGAIN. */
+      if ((size_t)n < space) c->readable = false;
+      touch(c, mono_s());
+      if (!conn_process(c)) return;
+      continue;
+    }
+    if (n == 0) {
+      c->peer_closed = true;
+      c->readable = false;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      c->readable = false;
+      break;
+    }
+    conn_close(c);
     return;
   }
-  uint64_t dur_us = (now_ns() - r->start_ns) / 1000;
-  if (!r->replied) r->status = 499; /* client went away before an answer */
-  metrics_record(s->metrics, r->route ? r->route->index : -1, r->status, dur_us);
-  access_log(s, r, dur_us);
-  atomic_fetch_sub(&s->metrics->in_flight, 1);
-  req_free(r);
+  if (c->peer_closed && c->state != CONN_WRITE) conn_close(c);
 }
 
-/* MHD calls this with the request target before decoding it in place;
- * what it returns becomes the request's context. Only targets under
- * raw_uri_prefix are kept (one copy), so other requests cost nothing. */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
-  (void)c;
-  http_server_t *s = cls;
-  const char *pre = s->o.raw_uri_prefix;
-  if (!pre || !*pre || !uri || strncmp(uri, pre, strlen(pre)) != 0) return NULL;
-  http_req_t *r = calloc(1, sizeof *r);
-  if (!r) return NULL;
-  r->raw_uri = strdup(uri);
-  if (!r->raw_uri) {
-    free(r);
-    return NULL;
+static void conn_event(http_conn_t *c, uint32_t ev) {
+  if (ev & EPOLLIN) c->readable = true;
+  if ((ev & (EPOLLERR | EPOLLHUP)) && !(ev & EPOLLIN)) {
+    conn_close(c);
+    return;
   }
-  return r;
+  if (c->state == CONN_WRITE && (ev & EPOLLOUT)) {
+    touch(c, mono_s());
+    if (!conn_process(c)) return;
+  }
+  conn_readable(c);
 }
 
-const char *http_raw_uri(const http_req_t *r) { return r->raw_uri; }
+static lograte_t accept_lograte = LOGRATE_INIT;
 
-/* libmicrohttpd logs some events once per request that causes them (an
- * over-large head, which it answers 431 itself): limited per format
- * string, so a client cannot flood our log (http/lograte.h). */
-static lograte_t mhd_lograte = LOGRATE_INIT;
-
-static void mhd_log_summary(const lograte_summary_t *sum) {
-  log_msg(LOG_WARN, "http: %llu more like \"%s\" suppressed", (unsigned long long)sum->count, sum->sample);
+static void accept_all(http_worker_t *w) {
+  http_server_t *s = w->s;
+  for (;;) {
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    int fd = accept4(s->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        /* The listening socket stays readable: without a pause this
+         * worker would spin. Logged at most a few times a second. */
+        lograte_summary_t sum;
+        bool ok = lograte_allow(&accept_lograte, "accept", (int64_t)mono_s(), strerror(errno), &sum);
+        if (sum.count) log_msg(LOG_WARN, "http: %llu more accept failures suppressed", (unsigned long long)sum.count);
+        if (ok) log_msg(LOG_WARN, "http: cannot accept a connection: %s", strerror(errno));
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+      }
+      return; /* EAGAIN: all taken */
+    }
+    if (atomic_fetch_add(&s->nconns, 1) >= HTTP_MAX_CONNECTIONS) {
+      atomic_fetch_sub(&s->nconns, 1);
+      close(fd);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    http_conn_t *c = calloc(1, sizeof *c);
+    char *in = malloc(s->o.max_header_bytes + HTTP_POOL_SLACK);
+    if (!c || !in) {
+      free(c);
+      free(in);
+      close(fd);
+      atomic_fetch_sub(&s->nconns, 1);
+      continue;
+    }
+    c->fd = fd;
+    c->w = w;
+    c->peer = peer;
+    c->in = in;
+    c->in_cap = s->o.max_header_bytes + HTTP_POOL_SLACK;
+    c->state = CONN_HEAD;
+    c->last_s = mono_s();
+    list_push(w, c);
+    w->nconns++;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) conn_close(c);
+  }
 }
 
-__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap) {
-  (void)cls;
-  char msg[512];
-  lograte_summary_t sum;
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  size_t n = strlen(msg);
-  while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
-  bool ok = lograte_allow(&mhd_lograte, fmt, (int64_t)(now_ns() / 1000000000u), msg, &sum);
-  if (sum.count) mhd_log_summary(&sum);
-  if (ok) log_msg(LOG_WARN, "http: %s", msg);
+static void sweep_idle(http_worker_t *w, uint64_t now) {
+  uint64_t limit = (uint64_t)(w->s->o.connection_timeout_s > 0 ? w->s->o.connection_timeout_s : 30);
+  while (w->oldest && w->oldest->last_s + limit <= now) conn_close(w->oldest);
+}
+
+static void *worker_main(void *arg) {
+  http_worker_t *w = arg;
+  http_server_t *s = w->s;
+  struct epoll_event evs[128];
+  uint64_t last_sweep = mono_s();
+  while (!atomic_load(&s->stopping)) {
+    int n = epoll_wait(w->ep, evs, 128, 1000);
+    for (int i = 0; i < n; i++) {
+      void *tag = evs[i].data.ptr;
+      if (tag == &LISTEN_TAG) {
+        if (w->listening) accept_all(w);
+      } else if (tag == &WAKE_TAG) {
+        uint64_t v;
+        if (read(w->wake, &v, sizeof v) < 0) { /* nothing to do: a wake-up */ }
+      } else {
+        conn_event(tag, evs[i].events);
+      }
+    }
+    if (atomic_load(&s->draining) && w->listening) {
+      epoll_ctl(w->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+      w->listening = false;
+      atomic_fetch_add(&s->unlistened, 1);
+    }
+    uint64_t now = mono_s();
+    if (now != last_sweep) {
+      sweep_idle(w, now);
+      last_sweep = now;
+    }
+  }
+  while (w->oldest) conn_close(w->oldest);
+  return NULL;
 }
 
 /* ---- life cycle ------------------------------------------------------------ */
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6) {
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen) {
   char host[128];
   const char *colon;
+  bool v6;
   memset(ss, 0, sizeof *ss);
   if (listen[0] == '[') {
     const char *close = strchr(listen, ']');
@@ -541,37 +582,72 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
     memcpy(host, listen + 1, (size_t)(close - listen - 1));
     host[close - listen - 1] = '\0';
     colon = close + 1;
-    *v6 = true;
+    v6 = true;
   } else {
     colon = strrchr(listen, ':');
     if (!colon || (size_t)(colon - listen) >= sizeof host) return -1;
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
-    *v6 = false;
+    v6 = false;
   }
   char *end;
   long port = strtol(colon + 1, &end, 10);
   if (*end || colon[1] == '\0' || port < 0 || port > 65535) return -1;
-  if (*v6) {
+  if (v6) {
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
     a->sin6_family = AF_INET6;
     a->sin6_port = htons((uint16_t)port);
     if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) return -1;
+    *sslen = sizeof *a;
   } else {
     struct sockaddr_in *a = (struct sockaddr_in *)ss;
     a->sin_family = AF_INET;
     a->sin_port = htons((uint16_t)port);
     if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
     if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &a->sin_addr) != 1) return -1;
+    *sslen = sizeof *a;
   }
   return 0;
+}
+
+static int listen_on(const struct sockaddr_storage *ss, socklen_t sslen, uint16_t *port) {
+  int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (ss->ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, 1024) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  struct sockaddr_storage bound;
+  socklen_t blen = sizeof bound;
+  getsockname(fd, (struct sockaddr *)&bound, &blen);
+  *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                            : ((struct sockaddr_in *)&bound)->sin_port);
+  return fd;
+}
+
+static void stop_workers(http_server_t *s, int started) {
+  atomic_store(&s->stopping, true);
+  for (int i = 0; i < started; i++) {
+    uint64_t one = 1;
+    if (write(s->workers[i].wake, &one, sizeof one) < 0) { /* the loop also wakes each second */ }
+  }
+  for (int i = 0; i < started; i++) pthread_join(s->workers[i].thread, NULL);
+  for (int i = 0; i < s->nworkers; i++) {
+    if (s->workers[i].ep >= 0) close(s->workers[i].ep);
+    if (s->workers[i].wake >= 0) close(s->workers[i].wake);
+  }
 }
 
 http_server_t *http_server_start(const http_server_opts_t *o, const router_t *router,
                                  metrics_t *metrics, void *app, char *err, size_t errlen) {
   struct sockaddr_storage ss;
-  bool v6;
-  if (parse_listen(o->listen, &ss, &v6) != 0) {
+  socklen_t sslen;
+  if (parse_listen(o->listen, &ss, &sslen) != 0) {
     snprintf(err, errlen, "invalid listen address '%s' (want host:port)", o->listen);
     return NULL;
   }
@@ -584,57 +660,83 @@ http_server_t *http_server_start(const http_server_opts_t *o, const router_t *ro
   s->metrics = metrics;
   s->app = app;
   s->o = *o;
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  unsigned threads = o->threads > 0 ? (unsigned)o->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-  /* The pool holds the request head plus MHD's own buffers: room for our
-   * head limit so we, not MHD, answer 431 (with JSON) for heads up to it. */
-  size_t pool = o->max_header_bytes + HTTP_POOL_SLACK;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-  if (v6) flags |= MHD_USE_IPv6;
-  struct MHD_OptionItem opts[] = {
-      {MHD_OPTION_SOCK_ADDR, 0, &ss},
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s},
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
-      {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
-      {MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout_s > 0 ? o->connection_timeout_s : 30, NULL},
-      {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
-      {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
-      {MHD_OPTION_END, 0, NULL},
-  };
-  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                          /* MHD wants the logger first, before anything that may log. */
-                          MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-  if (!s->d) {
-    snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno ? errno : EADDRINUSE));
+  if (s->o.max_headers <= 0 || s->o.max_headers > H1_MAX_HEADERS) s->o.max_headers = H1_MAX_HEADERS;
+  s->lfd = listen_on(&ss, sslen, &s->port);
+  if (s->lfd < 0) {
+    snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno));
     free(s);
     return NULL;
   }
-  const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-  s->port = di ? di->port : 0;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  s->nworkers = o->threads > 0 ? o->threads : (int)(ncpu > 0 ? ncpu : 1);
+  s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
+  if (!s->workers) {
+    snprintf(err, errlen, "out of memory");
+    close(s->lfd);
+    free(s);
+    return NULL;
+  }
+  for (int i = 0; i < s->nworkers; i++) s->workers[i].ep = s->workers[i].wake = -1;
+  int started = 0;
+  for (; started < s->nworkers; started++) {
+    http_worker_t *w = &s->workers[started];
+    w->s = s;
+    w->listening = true;
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &LISTEN_TAG};
+    struct epoll_event wev = {.events = EPOLLIN, .data.ptr = &WAKE_TAG};
+    if (w->ep < 0 || w->wake < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, s->lfd, &lev) != 0 ||
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &wev) != 0 || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+      snprintf(err, errlen, "cannot start the server's threads: %s", strerror(errno));
+      stop_workers(s, started);
+      close(s->lfd);
+      free(s->workers);
+      free(s);
+      return NULL;
+    }
+  }
   return s;
 }
 
 uint16_t http_server_port(const http_server_t *s) { return s->port; }
 
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+  nanosleep(&ts, NULL);
+}
+
 int64_t http_server_drain(http_server_t *s, int grace_ms) {
-  atomic_store(&s->draining, true);
-  MHD_socket fd = MHD_quiesce_daemon(s->d);
-  if (fd != MHD_INVALID_SOCKET) close(fd);
-  uint64_t deadline = now_ns() + (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000u;
+  if (!atomic_exchange(&s->draining, true)) {
+    for (int i = 0; i < s->nworkers; i++) {
+      uint64_t one = 1;
+      if (write(s->workers[i].wake, &one, sizeof one) < 0) { /* it wakes each second anyway */ }
+    }
+    /* The listening socket closes once no worker can be inside accept(). */
+    for (int waited = 0; atomic_load(&s->unlistened) < s->nworkers && waited < 2000; waited++) sleep_ms(1);
+    if (atomic_load(&s->unlistened) == s->nworkers) {
+      close(s->lfd);
+      s->lfd = -1;
+    }
+  }
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   int64_t left;
-  while ((left = atomic_load(&s->metrics->in_flight)) > 0 && now_ns() < deadline) {
-    struct timespec ts = {0, 10 * 1000000};
-    nanosleep(&ts, NULL);
+  for (;;) {
+    left = atomic_load(&s->metrics->in_flight);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+    if (left <= 0 || el >= grace_ms) break;
+    sleep_ms(10);
   }
   return left;
 }
 
 void http_server_stop(http_server_t *s) {
   if (!s) return;
-  MHD_stop_daemon(s->d);
-  lograte_summary_t sum;
-  while (lograte_flush(&mhd_lograte, &sum)) mhd_log_summary(&sum); /* nothing left untold */
+  stop_workers(s, s->nworkers);
+  if (s->lfd >= 0) close(s->lfd);
+  free(s->workers);
   free(s);
 }

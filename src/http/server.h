@@ -1,12 +1,13 @@
 /*
- * server.h — the HTTP server on libmicrohttpd: request life cycle, limits,
- * request ids, access log, metrics and graceful shutdown.
+ * server.h — custos's HTTP/1.1 server: request life cycle, limits, request
+ * ids, access log, metrics and graceful shutdown.
  *
- * Handlers run on MHD's polling threads and must answer by calling one of
- * the http_reply_* functions exactly once before returning; a handler that
- * returns without replying produces a 500. Keep-alive: the access handler
- * returns MHD_YES on its first call and dispatches on a later one (queuing on
- * the first call makes MHD close every connection).
+ * One event loop (epoll) per thread; handlers run on those threads and must
+ * answer by calling one of the http_reply_* functions exactly once before
+ * returning; a handler that returns without replying produces a 500.
+ * Connections stay open (keep-alive, pipelining) unless the client or an
+ * error says otherwise. Why custos has its own server rather than
+ * libmicrohttpd: docs/performance.md ("HTTP server").
  */
 #ifndef CUSTOS_HTTP_SERVER_H
 #define CUSTOS_HTTP_SERVER_H
@@ -23,10 +24,8 @@
 #define HTTP_REQUEST_ID_MAX 65    /* 64 chars + NUL */
 #define HTTP_MAX_EXTRA_HEADERS 12
 #define HTTP_MAX_CONNECTIONS 4096
-/* libmicrohttpd zeroes each connection's memory pool on every request, so
- * the pool is sized to the head limit plus room for MHD's own bookkeeping
- * (header list, response head), not generously: every byte costs on every
- * request. */
+/* A connection's input buffer holds the head limit plus this: room for the
+ * start of a body or a pipelined request behind a head at the limit. */
 #define HTTP_POOL_SLACK 4096
 #define HTTP_DISCARD_MAX ((size_t)16 << 20) /* bytes read past the body limit before hanging up */
 /* A request carrying this header with the value "1" gets every error reply
@@ -47,20 +46,21 @@
 #define HTTP_ERROR_COPY_REQUEST "X-Custos-Error-Headers"
 #define HTTP_ERROR_COPY_MAX 2600
 
-struct MHD_Connection;
+struct http_conn;
 typedef struct http_server http_server_t;
 
 typedef struct http_req {
-  struct MHD_Connection *conn;
+  struct http_conn *conn;
   http_server_t *srv;
   void *app;                              /* the server's app pointer */
-  const char *method;                     /* MHD-owned, valid during the request */
+  const char *method;                     /* valid during the request */
   const char *path;                       /* decoded path, no query string */
-  char *raw_uri;                          /* the request target as received (path and query, not
-                                             decoded), kept only under opts.raw_uri_prefix; else NULL */
+  const char *raw_uri;                    /* the request target as received (path and query, not
+                                             decoded), only under opts.raw_uri_prefix; else NULL */
+  const char *query;                      /* raw query string after '?', NULL when none */
+  char *query_decoded;                    /* http_query's decoded pairs, made on first use */
   const char *error_profile;              /* renders http_reply_error when set, else the route's
                                              profile; static string (http_set_error_profile) */
-  bool started;                           /* set up by on_request (false: made early for raw_uri) */
   http_method_t method_id;
   const route_t *route;                   /* NULL until matched */
   route_params_t params;

@@ -1,5 +1,5 @@
 /* libcustos: JWKS over HTTP from a real loopback server (src/http on
- * libmicrohttpd): initial fetch, refetch on an unknown kid and its rate
+ * custos's own HTTP server): initial fetch, refetch on an unknown kid and its rate
  * limit, age refresh, outage, size cap, bad status. Time is the test's
  * (custos__verifier_set_clock), so rate limits need no sleeping. */
 #include <pthread.h>
