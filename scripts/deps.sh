@@ -2,7 +2,7 @@
 # Installs the Debian packages custos needs, idempotently: `apt-get update`
 # runs only when something is missing. Usage: scripts/deps.sh run|test|bench
 set -euo pipefail
-want=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
+want=(build-essential cmake pkg-config libjansson-dev
       libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libyaml-dev
       curl jq)
 case "${1:-run}" in

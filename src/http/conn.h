@@ -17,12 +17,15 @@
 
 typedef struct http_worker http_worker_t;
 
-typedef enum { CONN_HEAD, CONN_BODY, CONN_WRITE } conn_state_t;
+/* CONN_LINGER: answered and half-closed; what the client still sends is
+ * read and dropped for a moment before the close, so the kernel does not
+ * answer unread input with a reset that destroys our answer. */
+typedef enum { CONN_HEAD, CONN_BODY, CONN_WRITE, CONN_LINGER } conn_state_t;
 
 typedef struct http_conn {
   int fd;
   http_worker_t *w;
-  struct http_conn *prev, *next; /* the worker's list, oldest activity first */
+  struct http_conn *prev, *next; /* the worker's list (active or lingering), oldest first */
   uint64_t last_s;               /* monotonic second of the last progress */
   struct sockaddr_storage peer;
 
@@ -33,6 +36,7 @@ typedef struct http_conn {
   size_t in_len, in_cap, scan;
   bool readable;    /* an EPOLLIN edge not yet read to exhaustion */
   bool peer_closed; /* read 0 */
+  size_t lingered;  /* bytes dropped while lingering */
 
   conn_state_t state;
   bool in_request;  /* a head was parsed: counted in_flight, gets metrics + log */

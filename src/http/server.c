@@ -27,13 +27,23 @@
 #include "http/conn.h"
 #include "http/lograte.h"
 
+typedef struct conn_list {
+  http_conn_t *oldest, *newest;
+} conn_list_t;
+
+/* How long, and how much, a closing connection's input is read and
+ * dropped (nginx's lingering close does the same). */
+#define HTTP_LINGER_S 2
+#define HTTP_LINGER_MAX ((size_t)1 << 20)
+
 struct http_worker {
   http_server_t *s;
   pthread_t thread;
   int ep;
   int wake; /* eventfd: stop, drain */
   bool listening;
-  http_conn_t *oldest, *newest;
+  conn_list_t active;  /* by last activity, oldest first */
+  conn_list_t linger;  /* by start of lingering, oldest first */
   int nconns;
 };
 
@@ -48,24 +58,26 @@ static uint64_t mono_s(void) {
 
 /* ---- the activity list (idle timeouts) ------------------------------------ */
 
-static void list_unlink(http_worker_t *w, http_conn_t *c) {
-  if (c->prev) c->prev->next = c->next; else w->oldest = c->next;
-  if (c->next) c->next->prev = c->prev; else w->newest = c->prev;
+static void list_unlink(conn_list_t *l, http_conn_t *c) {
+  if (c->prev) c->prev->next = c->next; else l->oldest = c->next;
+  if (c->next) c->next->prev = c->prev; else l->newest = c->prev;
   c->prev = c->next = NULL;
 }
 
-static void list_push(http_worker_t *w, http_conn_t *c) {
-  c->prev = w->newest;
+static void list_push(conn_list_t *l, http_conn_t *c) {
+  c->prev = l->newest;
   c->next = NULL;
-  if (w->newest) w->newest->next = c; else w->oldest = c;
-  w->newest = c;
+  if (l->newest) l->newest->next = c; else l->oldest = c;
+  l->newest = c;
 }
+
+static conn_list_t *list_of(http_conn_t *c) { return c->state == CONN_LINGER ? &c->w->linger : &c->w->active; }
 
 static void touch(http_conn_t *c, uint64_t now) {
   c->last_s = now;
-  if (c->w->newest != c) {
-    list_unlink(c->w, c);
-    list_push(c->w, c);
+  if (c->w->active.newest != c) {
+    list_unlink(&c->w->active, c);
+    list_push(&c->w->active, c);
   }
 }
 
@@ -74,7 +86,7 @@ static void touch(http_conn_t *c, uint64_t now) {
 static void conn_close(http_conn_t *c) {
   http_worker_t *w = c->w;
   http_request_end(w->s, c);
-  list_unlink(w, c);
+  list_unlink(list_of(c), c);
   w->nconns--;
   atomic_fetch_sub(&w->s->nconns, 1);
   close(c->fd); /* also takes it out of the epoll set */
@@ -369,6 +381,35 @@ static bool take_body(http_server_t *s, http_conn_t *c) {
 
 static void request_done(http_conn_t *c);
 
+static void linger_start(http_conn_t *c) {
+  http_request_end(c->w->s, c);
+  shutdown(c->fd, SHUT_WR);
+  list_unlink(&c->w->active, c);
+  c->state = CONN_LINGER;
+  c->last_s = mono_s();
+  list_push(&c->w->linger, c);
+  c->readable = true;
+}
+
+/* Drops input until the client closes, or the limits are reached. False
+ * once c is closed. */
+static bool linger_read(http_conn_t *c) {
+  for (;;) {
+    ssize_t n = recv(c->fd, c->in, c->in_cap, 0);
+    if (n > 0) {
+      c->lingered += (size_t)n;
+      if (c->lingered <= HTTP_LINGER_MAX) continue;
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      c->readable = false;
+      return true;
+    }
+    conn_close(c);
+    return false;
+  }
+}
+
 /* Runs the state machine over what is buffered until it needs more input or
  * an answer is waiting to be written. Returns false once c is closed. */
 static bool conn_process(http_conn_t *c) {
@@ -382,15 +423,16 @@ static bool conn_process(http_conn_t *c) {
       }
       if (f == 0) return true;
       if (c->close_after) {
-        /* Half-close first, so a client still sending gets our answer
-         * before any RST. */
-        shutdown(c->fd, SHUT_WR);
-        conn_close(c);
-        return false;
+        /* Half-close, then drop what the client still sends for a
+         * moment: closing with unread input would send a reset, which can
+         * destroy our answer before the client reads it. */
+        linger_start(c);
+        return linger_read(c);
       }
       request_done(c);
       continue;
     }
+    if (c->state == CONN_LINGER) return true;
     if (c->state == CONN_BODY) {
       if (c->in_len == c->req.head_len) return true;
       if (!take_body(s, c)) {
@@ -433,6 +475,10 @@ static void request_done(http_conn_t *c) {
 
 /* Reads while the socket has data and the state machine wants it. */
 static void conn_readable(http_conn_t *c) {
+  if (c->state == CONN_LINGER) {
+    if (c->readable) linger_read(c);
+    return;
+  }
   while (c->readable && c->state != CONN_WRITE) {
     size_t space = c->in_cap - c->in_len;
     if (space == 0) {
@@ -524,7 +570,7 @@ static void accept_all(http_worker_t *w) {
     c->in_cap = s->o.max_header_bytes + HTTP_POOL_SLACK;
     c->state = CONN_HEAD;
     c->last_s = mono_s();
-    list_push(w, c);
+    list_push(&w->active, c);
     w->nconns++;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
     if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) conn_close(c);
@@ -533,7 +579,8 @@ static void accept_all(http_worker_t *w) {
 
 static void sweep_idle(http_worker_t *w, uint64_t now) {
   uint64_t limit = (uint64_t)(w->s->o.connection_timeout_s > 0 ? w->s->o.connection_timeout_s : 30);
-  while (w->oldest && w->oldest->last_s + limit <= now) conn_close(w->oldest);
+  while (w->active.oldest && w->active.oldest->last_s + limit <= now) conn_close(w->active.oldest);
+  while (w->linger.oldest && w->linger.oldest->last_s + HTTP_LINGER_S <= now) conn_close(w->linger.oldest);
 }
 
 static void *worker_main(void *arg) {
@@ -565,7 +612,8 @@ static void *worker_main(void *arg) {
       last_sweep = now;
     }
   }
-  while (w->oldest) conn_close(w->oldest);
+  while (w->active.oldest) conn_close(w->active.oldest);
+  while (w->linger.oldest) conn_close(w->linger.oldest);
   return NULL;
 }
 
