@@ -215,14 +215,12 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       if (h >= 0) {
         if (++c->digits > 15) return -1; /* keeps remaining < 2^60 */
         c->remaining = c->remaining * 16 + (uint64_t)h;
-      } else if (c->digits == 0) {
-        return -1;
-      } else if (ch == ';' || ch == ' ' || ch == '\t') {
+      } else if (c->digits > 0 && (ch == ';' || ch == ' ' || ch == '\t')) {
         c->state = CH_EXT;
-      } else if (ch == '\r') {
+      } else if (c->digits > 0 && ch == '\r') {
         c->state = CH_SIZE_LF;
       } else {
-        return -1;
+        return -1; /* no digits, or a byte a size line may not hold */
       }
       if (++c->line > H1_CHUNK_LINE_MAX) return -1;
       i++;

@@ -83,10 +83,9 @@ static void touch(http_conn_t *c, uint64_t now) {
 
 /* ---- connections ------------------------------------------------------------ */
 
-static void conn_close(http_conn_t *c) {
+static void conn_free(http_conn_t *c) {
   http_worker_t *w = c->w;
   http_request_end(w->s, c);
-  list_unlink(list_of(c), c);
   w->nconns--;
   atomic_fetch_sub(&w->s->nconns, 1);
   close(c->fd); /* also takes it out of the epoll set */
@@ -95,6 +94,20 @@ static void conn_close(http_conn_t *c) {
   free(c->body);
   free(c->scratch);
   free(c);
+}
+
+static void conn_close(http_conn_t *c) {
+  list_unlink(list_of(c), c);
+  conn_free(c);
+}
+
+/* Closes the oldest connection of l (taken off l first). */
+static void close_oldest(conn_list_t *l) {
+  http_conn_t *c = l->oldest;
+  l->oldest = c->next;
+  if (l->oldest) l->oldest->prev = NULL; else l->newest = NULL;
+  c->next = c->prev = NULL;
+  conn_free(c);
 }
 
 /* The status line's reason phrase (RFC 9110 §15). */
@@ -579,8 +592,8 @@ static void accept_all(http_worker_t *w) {
 
 static void sweep_idle(http_worker_t *w, uint64_t now) {
   uint64_t limit = (uint64_t)(w->s->o.connection_timeout_s > 0 ? w->s->o.connection_timeout_s : 30);
-  while (w->active.oldest && w->active.oldest->last_s + limit <= now) conn_close(w->active.oldest);
-  while (w->linger.oldest && w->linger.oldest->last_s + HTTP_LINGER_S <= now) conn_close(w->linger.oldest);
+  while (w->active.oldest && w->active.oldest->last_s + limit <= now) close_oldest(&w->active);
+  while (w->linger.oldest && w->linger.oldest->last_s + HTTP_LINGER_S <= now) close_oldest(&w->linger);
 }
 
 static void *worker_main(void *arg) {
@@ -612,8 +625,8 @@ static void *worker_main(void *arg) {
       last_sweep = now;
     }
   }
-  while (w->active.oldest) conn_close(w->active.oldest);
-  while (w->linger.oldest) conn_close(w->linger.oldest);
+  while (w->active.oldest) close_oldest(&w->active);
+  while (w->linger.oldest) close_oldest(&w->linger);
   return NULL;
 }
 
@@ -672,7 +685,8 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t sslen, uint16_
   }
   struct sockaddr_storage bound;
   socklen_t blen = sizeof bound;
-  getsockname(fd, (struct sockaddr *)&bound, &blen);
+  memset(&bound, 0, sizeof bound);
+  if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) bound = *ss;
   *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                             : ((struct sockaddr_in *)&bound)->sin_port);
   return fd;
