@@ -8,7 +8,7 @@
 # each path the counters are zeroed, wrk drives it on one keep-alive
 # connection for $SECONDS_PER_PATH seconds, the counters are dumped, and
 # instructions (Ir) are divided by the requests wrk completed. Each count
-# includes everything custos's process does per request: MHD, libc, the
+# includes everything custos's process does per request: the HTTP server, libc, the
 # kernel boundary (not the kernel itself), custos.
 #   /healthz                            the HTTP floor
 #   /v1/check The Layer Token1+Token2   (as bench/gateway.sh)
@@ -73,7 +73,7 @@ for p in "${paths[@]}"; do
   for h in "${f[@]:3}"; do hargs+=(-H "$h"); wargs+=(-H "$h"); done
   s=$(curl -s -o /dev/null -w '%{http_code}' "${hargs[@]}" "$url")
   [ "$s" = 200 ] || { echo "$name answered $s" >&2; exit 1; }
-  # Warm (caches, MHD pools) with instrumentation still off.
+  # Warm (caches, connection buffers) with instrumentation still off.
   wrk -t1 -c1 -d1s "${wargs[@]}" "$url" >/dev/null
   callgrind_control -i on "$vg" >/dev/null 2>&1
   callgrind_control -z "$vg" >/dev/null 2>&1
