@@ -191,7 +191,8 @@ enum {
   CH_DATA_CR,   /* data done: expect CR */
   CH_DATA_LF,
   CH_TRAILER,   /* at the start of a trailer line (or the final blank line) */
-  CH_TRAILER_LINE,
+  CH_TRAILER_NAME, /* in a trailer field's name: tchar up to ':' */
+  CH_TRAILER_LINE, /* in its value, up to CR */
   CH_TRAILER_LF,
   CH_END_LF,    /* saw CR at the start of a line: the blank line's LF */
   CH_DONE,
@@ -267,8 +268,18 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       } else {
         /* A trailer field: name ':' value, read and dropped. */
         if (!TCHAR[ch]) return -1;
-        c->state = CH_TRAILER_LINE;
+        c->state = CH_TRAILER_NAME;
       }
+      if (++c->trailers > H1_TRAILERS_MAX) return -1;
+      i++;
+      break;
+    case CH_TRAILER_NAME:
+      /* As in the head: a line with no ':' or whitespace before it is
+       * malformed, not a field to skip. */
+      if (ch == ':')
+        c->state = CH_TRAILER_LINE;
+      else if (!TCHAR[ch])
+        return -1;
       if (++c->trailers > H1_TRAILERS_MAX) return -1;
       i++;
       break;
