@@ -185,7 +185,8 @@ bool h1_keep_alive(const h1_request_t *req) {
 
 enum {
   CH_SIZE,      /* reading hex digits */
-  CH_EXT,       /* after the size: extensions up to CR */
+  CH_SIZE_WS,   /* whitespace after the size: only ';' may follow */
+  CH_EXT,       /* after ';': extensions up to CR */
   CH_SIZE_LF,   /* saw CR after the size line */
   CH_DATA,
   CH_DATA_CR,   /* data done: expect CR */
@@ -216,8 +217,10 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       if (h >= 0) {
         if (++c->digits > 15) return -1; /* keeps remaining < 2^60 */
         c->remaining = c->remaining * 16 + (uint64_t)h;
-      } else if (c->digits > 0 && (ch == ';' || ch == ' ' || ch == '\t')) {
+      } else if (c->digits > 0 && ch == ';') {
         c->state = CH_EXT;
+      } else if (c->digits > 0 && (ch == ' ' || ch == '\t')) {
+        c->state = CH_SIZE_WS;
       } else if (c->digits > 0 && ch == '\r') {
         c->state = CH_SIZE_LF;
       } else {
@@ -227,6 +230,16 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       i++;
       break;
     }
+    case CH_SIZE_WS:
+      /* RFC 9112 §7.1.1: BWS only before ';'. "1 2" or "5 x" is not a
+       * size a peer could read the same way, so it is refused. */
+      if (ch == ';')
+        c->state = CH_EXT;
+      else if (ch != ' ' && ch != '\t')
+        return -1;
+      if (++c->line > H1_CHUNK_LINE_MAX) return -1;
+      i++;
+      break;
     case CH_EXT:
       if (ch == '\r')
         c->state = CH_SIZE_LF;
