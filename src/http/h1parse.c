@@ -226,7 +226,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       } else {
         return -1; /* no digits, or a byte a size line may not hold */
       }
-      if (++c->line > H1_CHUNK_LINE_MAX) return -1;
+      if (ch != '\r' && ++c->line > H1_CHUNK_LINE_MAX) return -1;
       i++;
       break;
     }
@@ -237,7 +237,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
         c->state = CH_EXT;
       else if (ch != ' ' && ch != '\t')
         return -1;
-      if (++c->line > H1_CHUNK_LINE_MAX) return -1;
+      if (ch != '\r' && ++c->line > H1_CHUNK_LINE_MAX) return -1;
       i++;
       break;
     case CH_EXT:
@@ -245,7 +245,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
         c->state = CH_SIZE_LF;
       else if (ch == '\n' || (ch < 0x20 && ch != '\t') || ch == 0x7f)
         return -1;
-      if (++c->line > H1_CHUNK_LINE_MAX) return -1;
+      if (ch != '\r' && ++c->line > H1_CHUNK_LINE_MAX) return -1;
       i++;
       break;
     case CH_SIZE_LF:
@@ -283,7 +283,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
         if (!TCHAR[ch]) return -1;
         c->state = CH_TRAILER_NAME;
       }
-      if (++c->trailers > H1_TRAILERS_MAX) return -1;
+      if (ch != '\r' && ++c->trailers > H1_TRAILERS_MAX) return -1;
       i++;
       break;
     case CH_TRAILER_NAME:
@@ -293,7 +293,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
         c->state = CH_TRAILER_LINE;
       else if (!TCHAR[ch])
         return -1;
-      if (++c->trailers > H1_TRAILERS_MAX) return -1;
+      if (ch != '\r' && ++c->trailers > H1_TRAILERS_MAX) return -1;
       i++;
       break;
     case CH_TRAILER_LINE:
@@ -301,7 +301,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
         c->state = CH_TRAILER_LF;
       else if (ch == '\n' || (ch < 0x20 && ch != '\t') || ch == 0x7f)
         return -1;
-      if (++c->trailers > H1_TRAILERS_MAX) return -1;
+      if (ch != '\r' && ++c->trailers > H1_TRAILERS_MAX) return -1;
       i++;
       break;
     case CH_TRAILER_LF:

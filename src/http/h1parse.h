@@ -80,7 +80,8 @@ const char *h1_header(const h1_request_t *req, const char *name, size_t name_len
 bool h1_keep_alive(const h1_request_t *req);
 
 /* Chunked body decoder (RFC 9112 §7.1). Chunk extensions are skipped
- * (bounded), trailer fields are read and dropped (bounded). */
+ * (bounded), trailer fields are read and dropped (bounded). Both bounds
+ * count the bytes of lines before their CRLF. */
 #define H1_CHUNK_LINE_MAX 1024   /* a chunk-size line, extensions included */
 #define H1_TRAILERS_MAX 8192     /* all trailer lines together */
 typedef struct h1_chunked {
