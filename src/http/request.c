@@ -16,6 +16,7 @@
 #include "core/rand.h"
 #include "http/conn.h"
 #include "http/render.h"
+#include "http/urldecode.h"
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -59,35 +60,6 @@ static void request_id_new(char out[HTTP_REQUEST_ID_MAX]) {
 }
 
 /* ---- decoding the target ----------------------------------------------- */
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* Percent-decodes s[0..n) into out (room for n + 1), '+' as a space when
- * plus_space (query arguments, as HTML forms encode them). A '%' not
- * followed by two hex digits stays as it is. A decoded NUL ends the
- * string, as libmicrohttpd's decoding did. Returns the length. */
-static size_t pct_decode(const char *s, size_t n, char *out, bool plus_space) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    int hi, lo;
-    if (ch == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
-      ch = (char)(hi * 16 + lo);
-      i += 2;
-    } else if (ch == '+' && plus_space) {
-      ch = ' ';
-    }
-    if (ch == '\0') break;
-    out[o++] = ch;
-  }
-  out[o] = '\0';
-  return o;
-}
 
 static char *scratch(http_conn_t *c, size_t need) {
   if (need > c->scratch_cap) {
@@ -139,7 +111,7 @@ void http_request_begin(http_server_t *s, http_conn_t *c, bool parsed) {
   r->query = qm ? qm + 1 : NULL;
   char *p = scratch(c, plen + 1);
   if (p) {
-    pct_decode(t, plen, p, false);
+    url_pct_decode(t, plen, p, false);
     r->path = p;
   } else {
     r->path = "";
@@ -371,41 +343,17 @@ void http_headers(const http_req_t *r, const char *const *names, size_t n, const
 
 const char *http_raw_uri(const http_req_t *r) { return r->raw_uri; }
 
-/* The query is decoded once, on first use, into records "name\0" F
- * "value\0" where F is '=' (has a value) or '-' (a name without '=': no
- * value, NULL, as libmicrohttpd answered); a decoded name ends at its
- * first NUL, so the records read back unambiguously. */
+/* The query is decoded once, on first use (urldecode.h). */
 const char *http_query(const http_req_t *r, const char *name) {
   http_req_t *m = (http_req_t *)r;
   if (!r->query) return NULL;
-  size_t qlen = strlen(r->query);
   if (!m->query_decoded) {
-    /* Each of at most qlen + 1 pairs adds at most 3 bytes to its text. */
-    m->query_decoded = malloc(4 * qlen + 8);
+    size_t n = strlen(r->query);
+    m->query_decoded = malloc(URL_QUERY_DECODED_MAX(n));
     if (!m->query_decoded) return NULL;
-    char *o = m->query_decoded;
-    const char *p = r->query, *end = r->query + qlen;
-    while (p < end) {
-      const char *amp = memchr(p, '&', (size_t)(end - p));
-      const char *pe = amp ? amp : end;
-      const char *eq = memchr(p, '=', (size_t)(pe - p));
-      size_t kn = pe > p ? pct_decode(p, (size_t)((eq ? eq : pe) - p), o, true) : 0;
-      if (kn) { /* a pair without a name is skipped: "" ends the records */
-        o += kn + 1;
-        *o++ = eq ? '=' : '-';
-        if (eq) o += pct_decode(eq + 1, (size_t)(pe - eq - 1), o, true);
-        *o++ = '\0';
-      }
-      p = amp ? amp + 1 : end;
-    }
-    *o = '\0'; /* an empty name: the end */
+    url_query_decode(r->query, n, m->query_decoded);
   }
-  for (const char *k = m->query_decoded; *k;) {
-    const char *f = k + strlen(k) + 1, *v = f + 1;
-    if (strcmp(k, name) == 0) return *f == '=' ? v : NULL;
-    k = v + strlen(v) + 1;
-  }
-  return NULL;
+  return url_query_find(m->query_decoded, name);
 }
 
 /* ---- the end of a request: metrics and access log ---------------------- */
