@@ -592,7 +592,11 @@ static void accept_all(http_worker_t *w) {
 
 static void sweep_idle(http_worker_t *w, uint64_t now) {
   uint64_t limit = (uint64_t)(w->s->o.connection_timeout_s > 0 ? w->s->o.connection_timeout_s : 30);
-  while (w->active.oldest && w->active.oldest->last_s + limit <= now) close_oldest(&w->active);
+  /* last_s is a whole second: a connection active at x.99 has last_s = x.
+   * "<=" would close it at x + limit, after as little as limit - 1 s of
+   * idleness (a keep-alive client between two requests, with a 1 s
+   * timeout, reset at once); "<" waits at least the full limit. */
+  while (w->active.oldest && w->active.oldest->last_s + limit < now) close_oldest(&w->active);
   while (w->linger.oldest && w->linger.oldest->last_s + HTTP_LINGER_S <= now) close_oldest(&w->linger);
 }
 
