@@ -423,6 +423,18 @@ static bool linger_read(http_conn_t *c) {
   }
 }
 
+/* The offset just past the first LF in buf[from..len) not preceded by a
+ * CR, or 0 when there is none. */
+static size_t bare_lf(const char *buf, size_t from, size_t len) {
+  for (size_t i = from; i < len; i++) {
+    const char *lf = memchr(buf + i, '\n', len - i);
+    if (!lf) return 0;
+    i = (size_t)(lf - buf);
+    if (i == 0 || buf[i - 1] != '\r') return i + 1;
+  }
+  return 0;
+}
+
 /* Runs the state machine over what is buffered until it needs more input or
  * an answer is waiting to be written. Returns false once c is closed. */
 static bool conn_process(http_conn_t *c) {
@@ -457,8 +469,18 @@ static bool conn_process(http_conn_t *c) {
     }
     /* CONN_HEAD */
     if (c->in_len == 0) return true;
+    size_t from = c->scan;
     size_t end = h1_head_end(c->in, c->in_len, &c->scan);
     if (!end) {
+      size_t lf = bare_lf(c->in, from, c->in_len);
+      if (lf) {
+        /* A client ending lines with bare LFs never sends the CRLFCRLF
+         * that ends a head: rather than leave it to time out, the head so
+         * far goes to the parser, which refuses it (its last byte is a
+         * bare LF, so it can never be a head h1_parse_head accepts). */
+        start_request(s, c, lf);
+        continue;
+      }
       if (c->in_len >= c->in_cap) {
         refuse_and_close(c, false, 431, CERR_HEADERS_TOO_LARGE, "request header fields too large");
         continue;
