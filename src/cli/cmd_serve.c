@@ -49,7 +49,7 @@ int cmd_serve(int argc, char **argv) {
   log_set_level((log_level_t)log_level_parse(a->cfg.log_level));
 
   /* Signals are taken by sigwait() below; block them before any thread
-   * starts so MHD's threads inherit the mask. */
+   * starts so the HTTP server's threads inherit the mask. */
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);

@@ -199,6 +199,16 @@ enum {
   CH_DONE,
 };
 
+/* One byte of the rest of a chunk extension or trailer line: the CR that
+ * ends it, a byte it may hold (counted against max), or a refusal (a bare
+ * LF, a control byte, the line or section too long). */
+enum { LINE_BYTE, LINE_END, LINE_BAD };
+static int line_rest(unsigned char ch, size_t *count, size_t max) {
+  if (ch == '\r') return LINE_END;
+  if (ch == '\n' || (ch < 0x20 && ch != '\t') || ch == 0x7f) return LINE_BAD;
+  return ++*count > max ? LINE_BAD : LINE_BYTE;
+}
+
 static int hexval(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -241,11 +251,11 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       i++;
       break;
     case CH_EXT:
-      if (ch == '\r')
-        c->state = CH_SIZE_LF;
-      else if (ch == '\n' || (ch < 0x20 && ch != '\t') || ch == 0x7f)
-        return -1;
-      if (ch != '\r' && ++c->line > H1_CHUNK_LINE_MAX) return -1;
+      switch (line_rest(ch, &c->line, H1_CHUNK_LINE_MAX)) {
+      case LINE_END: c->state = CH_SIZE_LF; break;
+      case LINE_BAD: return -1;
+      default: break;
+      }
       i++;
       break;
     case CH_SIZE_LF:
@@ -297,11 +307,11 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
       i++;
       break;
     case CH_TRAILER_LINE:
-      if (ch == '\r')
-        c->state = CH_TRAILER_LF;
-      else if (ch == '\n' || (ch < 0x20 && ch != '\t') || ch == 0x7f)
-        return -1;
-      if (ch != '\r' && ++c->trailers > H1_TRAILERS_MAX) return -1;
+      switch (line_rest(ch, &c->trailers, H1_TRAILERS_MAX)) {
+      case LINE_END: c->state = CH_TRAILER_LF; break;
+      case LINE_BAD: return -1;
+      default: break;
+      }
       i++;
       break;
     case CH_TRAILER_LF:

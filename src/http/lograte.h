@@ -1,10 +1,10 @@
 /*
  * lograte.h — a rate limit for log lines that outside input can cause
- * (libmicrohttpd's own messages: one per over-large request head, say),
+ * (a failure to accept connections, repeated while it lasts, say),
  * so a client cannot flood the log.
  *
- * Lines are grouped by kind: a stable pointer the caller chooses (for MHD,
- * its format string, which names the event without the client's data).
+ * Lines are grouped by kind: a stable pointer the caller chooses (e.g. a
+ * format string, which names the event without the client's data).
  * Each kind may write LOGRATE_BURST lines per LOGRATE_WINDOW_S-second
  * window; the rest are counted. The first line of a kind in a later window
  * carries that count out once, as one "N more suppressed" line, and so

@@ -345,7 +345,7 @@ static void test_error_copy_is_the_body(void **state) {
   assert_string_equal(v, "3");
   httpc_resp_free(&r);
   /* The largest body, with a request head near the server's limit (4096):
-   * it still fits the limit and MHD's memory, and arrives whole. */
+   * it still fits the limit and the input buffer, and arrives whole. */
   static char big[3700];
   memcpy(big, "X-Pad: ", 7);
   memset(big + 7, 'p', sizeof big - 8);
