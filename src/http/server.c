@@ -548,7 +548,7 @@ static void conn_readable(http_conn_t *c) {
 }
 
 static void conn_event(http_conn_t *c, uint32_t ev) {
-  if (ev & EPOLLIN) c->readable = true;
+  if (ev & (EPOLLIN | EPOLLRDHUP)) c->readable = true; /* a peer's close is read as 0 */
   if ((ev & (EPOLLERR | EPOLLHUP)) && !(ev & EPOLLIN)) {
     conn_close(c);
     return;
