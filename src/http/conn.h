@@ -36,6 +36,8 @@ typedef struct http_conn {
   size_t in_len, in_cap, scan;
   bool readable;    /* an EPOLLIN edge not yet read to exhaustion */
   bool peer_closed; /* read 0 */
+  bool peer_fin;    /* EPOLLRDHUP: the client's FIN is in, behind whatever data
+                       is buffered; no further edge will announce it */
   size_t lingered;  /* bytes dropped while lingering */
 
   conn_state_t state;

@@ -525,8 +525,11 @@ static void conn_readable(http_conn_t *c) {
     if (n > 0) {
       c->in_len += (size_t)n;
       /* A short read emptied the socket: the next byte will bring a new
-       * edge, so no recv just to see EAGAIN. */
-      if ((size_t)n < space) c->readable = false;
+       * edge, so no recv just to see EAGAIN. Not when the FIN came in
+       * with the data: the edge that announced both has been used, so
+       * only reading on to the 0 tells this connection its client is
+       * done (else it stays open until the idle timeout). */
+      if ((size_t)n < space && !c->peer_fin) c->readable = false;
       touch(c, mono_s());
       if (!conn_process(c)) return;
       continue;
@@ -549,6 +552,7 @@ static void conn_readable(http_conn_t *c) {
 
 static void conn_event(http_conn_t *c, uint32_t ev) {
   if (ev & (EPOLLIN | EPOLLRDHUP)) c->readable = true; /* a peer's close is read as 0 */
+  if (ev & EPOLLRDHUP) c->peer_fin = true;
   if ((ev & (EPOLLERR | EPOLLHUP)) && !(ev & EPOLLIN)) {
     conn_close(c);
     return;

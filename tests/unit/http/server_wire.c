@@ -477,6 +477,30 @@ static void test_connection_close_is_honoured(void **state) {
   wc_close(&c);
 }
 
+/* A client that sends its request and half-closes at once: the FIN often
+ * arrives with the request, in the one EPOLLIN edge that announced both,
+ * and no other edge follows. The server must still see it and close once
+ * the answer is out, not leave the connection open until the idle
+ * timeout (1 s here; 30 s by default). Repeated: the FIN must race the
+ * server's read to show the fault. */
+static void test_half_close_is_seen_at_once(void **state) {
+  (void)state;
+  for (int i = 0; i < 5; i++) {
+    wc_t c;
+    ans_t a;
+    assert_int_equal(wc_open(&c, 0), 0);
+    assert_int_equal(wc_sends(&c, GET_HELLO), 0);
+    assert_int_equal(shutdown(c.fd, SHUT_WR), 0);
+    assert_int_equal(wc_answers(&c, &a, 1, WAIT_MS), 1);
+    assert_answer(&a, 200, "hello");
+    ans_free(&a);
+    int64_t t0 = now_ms();
+    assert_true(wc_closed(&c, 3000));
+    assert_in_range(now_ms() - t0, 0, 500);
+    wc_close(&c);
+  }
+}
+
 /* ---- 5. Expect: 100-continue -------------------------------------------------- */
 
 static void test_expect_100_continue(void **state) {
@@ -765,6 +789,7 @@ int main(void) {
       cmocka_unit_test(test_http10_closes_by_default),
       cmocka_unit_test(test_http10_keep_alive_serves_two),
       cmocka_unit_test(test_connection_close_is_honoured),
+      cmocka_unit_test(test_half_close_is_seen_at_once),
       cmocka_unit_test(test_expect_100_continue),
       cmocka_unit_test(test_large_answer_to_slow_reader),
       cmocka_unit_test(test_idle_connections_are_closed),
