@@ -16,6 +16,8 @@ static const unsigned char TCHAR[256] = {
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
+bool h1_is_tchar(unsigned char c) { return TCHAR[c] != 0; }
+
 /* A field value byte (RFC 9110 §5.5): VCHAR, obs-text, SP, HTAB. */
 static inline bool value_byte(unsigned char c) { return c >= 0x20 ? c != 0x7f : c == '\t'; }
 

@@ -70,6 +70,10 @@ typedef struct h1_framing {
  * Transfer-Encoding on HTTP/1.0. */
 h1_status_t h1_framing(const h1_request_t *req, h1_framing_t *out);
 
+/* True for a byte of a token (RFC 9110 §5.6.2 tchar): what a field name,
+ * a method, a chunk extension name are made of. */
+bool h1_is_tchar(unsigned char c);
+
 /* The value of the first header named `name` (case-insensitive), NULL when
  * absent. */
 const char *h1_header(const h1_request_t *req, const char *name, size_t name_len);

@@ -185,15 +185,14 @@ static bool out_put(http_conn_t *c, const char *p, size_t n) {
 
 static bool out_str(http_conn_t *c, const char *s) { return out_put(c, s, strlen(s)); }
 
-/* A header a handler added, checked as libmicrohttpd did: a token name and
- * a non-empty value without CR, LF or other control bytes (no response
- * splitting, whatever a stored identity holds). */
+/* A header a handler added: a token name (RFC 9110 §5.6.2; a name holding
+ * '(', '/', '"', … is not HTTP, and what a proxy or client makes of it is
+ * anyone's guess) and a non-empty value without CR, LF or other control
+ * bytes (no response splitting, whatever a stored identity holds). */
 static bool header_ok(const char *name, const char *value) {
   if (!*name || !*value) return false;
-  for (const char *p = name; *p; p++) {
-    unsigned char ch = (unsigned char)*p;
-    if (ch <= 0x20 || ch >= 0x7f || ch == ':') return false;
-  }
+  for (const char *p = name; *p; p++)
+    if (!h1_is_tchar((unsigned char)*p)) return false;
   for (const char *p = value; *p; p++) {
     unsigned char ch = (unsigned char)*p;
     if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return false;

@@ -100,6 +100,10 @@ static void h_headers(http_req_t *r, void *ctx) {
   assert_int_equal(http_add_header(r, "X-Empty", ""), 0);
   assert_int_equal(http_add_header(r, "X-Lf", "a\nInjected: 1"), 0);
   assert_int_equal(http_add_header(r, "X-Good", "yes"), 0);
+  /* Names that are not tokens (RFC 9110 §5.6.2): not HTTP either. */
+  assert_int_equal(http_add_header(r, "X-Paren(1)", "v"), 0);
+  assert_int_equal(http_add_header(r, "X-Quote\"", "v"), 0);
+  assert_int_equal(http_add_header(r, "X/Slash", "v"), 0);
   http_reply_text(r, 200, "text/plain", "intact");
 }
 
@@ -703,6 +707,9 @@ static void test_unsafe_response_headers_dropped(void **state) {
   assert_null(hdr(&a[0], "X-Lf"));
   assert_null(strstr(a[0].head, "Injected"));
   assert_null(strstr(a[0].head, "pwned"));
+  assert_null(strstr(a[0].head, "X-Paren"));
+  assert_null(strstr(a[0].head, "X-Quote"));
+  assert_null(strstr(a[0].head, "X/Slash"));
   assert_string_equal(hdr(&a[0], "Content-Type"), "text/plain");
   /* The connection is still in step: the next answer is the next request's. */
   assert_answer(&a[1], 200, "hello");
