@@ -67,6 +67,7 @@
 /* After our FIN the server must close before this much silence; less
  * than its idle timeout (1 s), which would close it anyway. */
 #define FIN_WAIT_MS 800
+#define HEAD_WAIT_MS 2      /* after a piece that ends a head, at most */
 #define HARD_CAP_MS 5000   /* one input never takes longer (run.sh's -timeout is 10 s) */
 #define FREE_WAIT_MS 200   /* for the server to free a closed connection */
 #define RX_MAX ((size_t)16 << 20)
@@ -453,7 +454,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rx_t rx = {0};
   bool sent = true;
   for (size_t i = 0; i < npieces && sent; i++) {
-    if (cut[i + 1] > cut[i]) sent = send_all(fd, stream + cut[i], cut[i + 1] - cut[i], &rx, deadline);
+    size_t a = cut[i], b = cut[i + 1];
+    if (b == a) continue;
+    sent = send_all(fd, stream + a, b - a, &rx, deadline);
+    /* A piece that ends a head: give the server a moment to take it
+     * alone, as a client waiting for "100 Continue" would (back to back,
+     * the next piece usually arrives in the same read). */
+    if (sent && b < len && b - a >= 4 && memcmp(stream + b - 4, "\r\n\r\n", 4) == 0) rx_wait(fd, HEAD_WAIT_MS);
     rx_read(fd, &rx);
   }
   /* Only a server that closed on its own makes a send fail: it never does
