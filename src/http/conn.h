@@ -48,6 +48,7 @@ typedef struct http_conn {
   h1_chunked_t chunked;
   bool keep_alive;    /* this request allows another after it */
   bool close_after;   /* close once the answer is written */
+  bool interim;       /* what is being written is a 100 Continue: then CONN_BODY */
 
   /* Output: the answer's head, then its body (owned), sent with sendmsg. */
   char *out;

@@ -298,13 +298,15 @@ static void refuse_and_close(http_conn_t *c, bool parsed, int status, const char
   http_request_refuse(&c->r, status, code, msg);
 }
 
-/* "100 Continue" for a client that waits for it before sending its body;
- * best effort (a client that gets none sends the body after a while). */
-static void send_continue(http_conn_t *c) {
+/* "100 Continue" for a client that waits for it before sending its body:
+ * queued like an answer (a socket with little room left must not get half
+ * of it), then back to reading the body (c->interim). */
+static void queue_continue(http_conn_t *c) {
   static const char CONT[] = "HTTP/1.1 100 Continue\r\n\r\n";
-  ssize_t n;
-  do n = send(c->fd, CONT, sizeof CONT - 1, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  c->out_len = c->out_off = 0;
+  if (!out_put(c, CONT, sizeof CONT - 1)) return; /* the client sends its body after a while anyway */
+  c->interim = true;
+  c->state = CONN_WRITE;
 }
 
 static void start_request(http_server_t *s, http_conn_t *c, size_t head_end) {
@@ -348,7 +350,7 @@ static void start_request(http_server_t *s, http_conn_t *c, size_t head_end) {
   c->state = CONN_BODY;
   const char *expect = h1_header(&c->req, "expect", 6);
   if (expect && c->req.minor == 1 && strcasecmp(expect, "100-continue") == 0 && c->in_len == head_end)
-    send_continue(c);
+    queue_continue(c);
 }
 
 /* Moves the body bytes that follow the head into the request. Returns false
@@ -446,6 +448,12 @@ static bool conn_process(http_conn_t *c) {
         return false;
       }
       if (f == 0) return true;
+      if (c->interim) { /* the 100 is out: now the body */
+        c->interim = false;
+        c->out_len = c->out_off = 0;
+        c->state = CONN_BODY;
+        continue;
+      }
       if (c->close_after) {
         /* Half-close, then drop what the client still sends for a
          * moment: closing with unread input would send a reset, which can
