@@ -49,40 +49,12 @@ start_nginx "$uport" '{"ok":true}'
 
 # The stand-in auth service for (s'): answers like a Layer check, does nothing.
 sport=$(free_port)
-sd="$tmp/standin"
-mkdir -p "$sd"
-cat >"$sd/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $sd/nginx.pid;
-error_log $sd/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $sd/body;
-  proxy_temp_path $sd/proxy;
-  fastcgi_temp_path $sd/fastcgi;
-  uwsgi_temp_path $sd/uwsgi;
-  scgi_temp_path $sd/scgi;
-  server {
-    listen 127.0.0.1:$sport;
-    location / {
-      add_header X-Request-Id 0123456789ab00000001;
-      add_header Cache-Control no-store;
-      add_header X-Custos-Account acct_0123456789abcdef012345;
-      add_header X-Custos-App app_0123456789abcdef012345;
-      add_header X-Custos-Subject usr_0123456789abcdef012345;
-      add_header X-Custos-Scopes read;
-      add_header X-Custos-Token-Id tok_0123456789abcdef012345;
-      add_header X-Custos-Access-Level read;
-      add_header X-Custos-App-Token-Id key_0123456789abcdef012345;
-      return 200;
-    }
-  }
-}
-CONF
-taskset -c 0 "$NGINX" -p "$sd" -c "$sd/nginx.conf" &
-BENCH_PIDS+=($!)
+start_nginx "$sport" '' standin "$(printf 'add_header %s; ' \
+  'X-Request-Id 0123456789ab00000001' 'Cache-Control no-store' \
+  'X-Custos-Account acct_0123456789abcdef012345' 'X-Custos-App app_0123456789abcdef012345' \
+  'X-Custos-Subject usr_0123456789abcdef012345' 'X-Custos-Scopes read' \
+  'X-Custos-Token-Id tok_0123456789abcdef012345' 'X-Custos-Access-Level read' \
+  'X-Custos-App-Token-Id key_0123456789abcdef012345')"
 
 # The sample platform API (node), on core 0 like every server.
 pport=$(free_port)

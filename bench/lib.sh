@@ -23,9 +23,11 @@ wait_http() {
   return 1
 }
 
-# start_nginx PORT BODY: one worker, no access log, `return 200 BODY`.
+# start_nginx PORT BODY [NAME [DIRECTIVES]]: one worker, no access log,
+# `return 200 BODY`, after DIRECTIVES (e.g. add_header lines) if given;
+# NAME (default nginx) names its directory, for more than one.
 start_nginx() {
-  local port=$1 body=$2 d="$BENCH_TMP/nginx"
+  local port=$1 body=$2 d="$BENCH_TMP/${3:-nginx}" extra=${4:-}
   mkdir -p "$d"
   cat >"$d/nginx.conf" <<CONF
 worker_processes 1;
@@ -42,7 +44,7 @@ http {
   scgi_temp_path $d/scgi;
   server {
     listen 127.0.0.1:$port;
-    location / { default_type application/json; return 200 '$body'; }
+    location / { default_type application/json; $extra return 200 '$body'; }
   }
 }
 CONF
