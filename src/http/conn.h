@@ -91,6 +91,13 @@ void http_request_end(http_server_t *s, http_conn_t *c);
  * refusals: malformed head, 431, 505). */
 void http_request_refuse(http_req_t *r, int status, const char *code, const char *msg);
 
+/* CLOCK_MONOTONIC in nanoseconds (request.c). */
+uint64_t http_now_ns(void);
+/* True when a handler already added a response header of that name. */
+bool http_req_has_header(const http_req_t *r, const char *name);
+/* True when the client sent "Expect: 100-continue". */
+bool http_request_expects_continue(const http_conn_t *c);
+
 /* server.c: hands an answer to the connection's writer. `body` is owned. */
 void http_conn_queue(http_conn_t *c, int status, const char *content_type, char *body, size_t body_len);
 

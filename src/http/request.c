@@ -18,7 +18,7 @@
 #include "http/render.h"
 #include "http/urldecode.h"
 
-static uint64_t now_ns(void) {
+uint64_t http_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -90,7 +90,7 @@ void http_request_begin(http_server_t *s, http_conn_t *c, bool parsed) {
   r->conn = c;
   r->srv = s;
   r->app = s->app;
-  r->start_ns = now_ns();
+  r->start_ns = http_now_ns();
   buf_init(&r->body, s->o.max_body_bytes);
   c->in_request = true;
   atomic_fetch_add(&s->metrics->in_flight, 1);
@@ -139,6 +139,11 @@ void http_request_refuse(http_req_t *r, int status, const char *code, const char
   http_reply_error(r, &e);
 }
 
+bool http_request_expects_continue(const http_conn_t *c) {
+  const char *expect = h1_header(&c->req, "expect", 6);
+  return expect && strcasecmp(expect, "100-continue") == 0;
+}
+
 bool http_request_check_head(http_server_t *s, http_conn_t *c) {
   http_req_t *r = &c->r;
   if (c->framing.kind == H1_BODY_LENGTH && c->framing.length > s->o.max_body_bytes) {
@@ -147,8 +152,7 @@ bool http_request_check_head(http_server_t *s, http_conn_t *c) {
      * can afford to drain is read and dropped, then answered on a
      * connection that stays open; only a client that waits for
      * "100 Continue", or a body too large to drain, is answered at once. */
-    const char *expect = h1_header(&c->req, "expect", 6);
-    if (c->framing.length > HTTP_DISCARD_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
+    if (c->framing.length > HTTP_DISCARD_MAX || http_request_expects_continue(c)) {
       c->keep_alive = false; /* the body stays unread: close after the answer */
       http_request_refuse(r, 413, CERR_BODY_TOO_LARGE, "request body too large");
       return true;
@@ -249,7 +253,7 @@ void http_reply_json(http_req_t *r, int status, json_t *obj) {
 
 void http_set_error_profile(http_req_t *r, const char *profile) { r->error_profile = profile; }
 
-static bool has_extra(const http_req_t *r, const char *name) {
+bool http_req_has_header(const http_req_t *r, const char *name) {
   for (int i = 0; i < r->nextra; i++)
     if (strcasecmp(r->extra[i].name, name) == 0) return true;
   return false;
@@ -294,7 +298,7 @@ static bool add_error_copy(http_req_t *r, int status, const buf_t *body) {
 void http_reply_error(http_req_t *r, const cerr_t *e) {
   buf_t b;
   buf_init(&b, 0);
-  if (e->retry_after_s > 0 && !has_extra(r, "Retry-After")) {
+  if (e->retry_after_s > 0 && !http_req_has_header(r, "Retry-After")) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", e->retry_after_s);
     (void)http_add_header(r, "Retry-After", ra);
@@ -423,7 +427,7 @@ void http_request_end(http_server_t *s, http_conn_t *c) {
   if (!c->in_request) return;
   c->in_request = false;
   http_req_t *r = &c->r;
-  uint64_t dur_us = (now_ns() - r->start_ns) / 1000;
+  uint64_t dur_us = (http_now_ns() - r->start_ns) / 1000;
   if (!r->replied) r->status = 499; /* the client went away before an answer */
   metrics_record(s->metrics, r->route ? r->route->index : -1, r->status, dur_us);
   access_log(s, r, dur_us);

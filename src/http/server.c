@@ -44,17 +44,12 @@ struct http_worker {
   bool listening;
   conn_list_t active;  /* by last activity, oldest first */
   conn_list_t linger;  /* by start of lingering, oldest first */
-  int nconns;
 };
 
 /* epoll data for the two non-connection fds: their own addresses. */
 static char LISTEN_TAG, WAKE_TAG;
 
-static uint64_t mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec;
-}
+static uint64_t mono_s(void) { return http_now_ns() / 1000000000u; }
 
 /* ---- the activity list (idle timeouts) ------------------------------------ */
 
@@ -86,7 +81,6 @@ static void touch(http_conn_t *c, uint64_t now) {
 static void conn_free(http_conn_t *c) {
   http_worker_t *w = c->w;
   http_request_end(w->s, c);
-  w->nconns--;
   atomic_fetch_sub(&w->s->nconns, 1);
   close(c->fd); /* also takes it out of the epoll set */
   free(c->in);
@@ -200,12 +194,6 @@ static bool header_ok(const char *name, const char *value) {
   return true;
 }
 
-static bool has_header(const http_req_t *r, const char *name) {
-  for (int i = 0; i < r->nextra; i++)
-    if (strcasecmp(r->extra[i].name, name) == 0) return true;
-  return false;
-}
-
 static bool write_head(http_conn_t *c, int status, const char *content_type, size_t body_len) {
   http_req_t *r = &c->r;
   http_server_t *s = c->w->s;
@@ -222,7 +210,7 @@ static bool write_head(http_conn_t *c, int status, const char *content_type, siz
   if (content_type) ok = ok && out_str(c, "Content-Type: ") && out_str(c, content_type) && out_str(c, "\r\n");
   ok = ok && out_str(c, "X-Request-Id: ") && out_str(c, r->request_id) && out_str(c, "\r\n");
   /* Auth answers are per-caller: never let a cache keep them by default. */
-  if (!has_header(r, "Cache-Control")) ok = ok && out_str(c, "Cache-Control: no-store\r\n");
+  if (!http_req_has_header(r, "Cache-Control")) ok = ok && out_str(c, "Cache-Control: no-store\r\n");
   for (int i = 0; i < r->nextra && ok; i++) {
     if (!header_ok(r->extra[i].name, r->extra[i].value)) {
       log_msg(LOG_WARN, "http: response header '%.64s' dropped (empty, or a byte a header may not hold)",
@@ -249,8 +237,7 @@ void http_conn_queue(http_conn_t *c, int status, const char *content_type, char 
     c->state = CONN_WRITE;
     return;
   }
-  bool head_only = c->r.method && strcmp(c->r.method, "HEAD") == 0;
-  if (head_only || status == 204 || status == 304) {
+  if (c->r.method_id == HTTP_HEAD || status == 204 || status == 304) {
     free(body);
     body = NULL;
     body_len = 0;
@@ -348,9 +335,7 @@ static void start_request(http_server_t *s, http_conn_t *c, size_t head_end) {
     return;
   }
   c->state = CONN_BODY;
-  const char *expect = h1_header(&c->req, "expect", 6);
-  if (expect && c->req.minor == 1 && strcasecmp(expect, "100-continue") == 0 && c->in_len == head_end)
-    queue_continue(c);
+  if (c->req.minor == 1 && c->in_len == head_end && http_request_expects_continue(c)) queue_continue(c);
 }
 
 /* Moves the body bytes that follow the head into the request. Returns false
@@ -617,7 +602,6 @@ static void accept_all(http_worker_t *w) {
     c->state = CONN_HEAD;
     c->last_s = mono_s();
     list_push(&w->active, c);
-    w->nconns++;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
     if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) conn_close(c);
   }
@@ -729,12 +713,18 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t sslen, uint16_
   return fd;
 }
 
+/* Wakes the first n workers to look at stopping/draining (each loop also
+ * wakes once a second, so a failed write only delays). */
+static void wake_workers(http_server_t *s, int n) {
+  for (int i = 0; i < n; i++) {
+    uint64_t one = 1;
+    if (write(s->workers[i].wake, &one, sizeof one) < 0) { /* woken within a second anyway */ }
+  }
+}
+
 static void stop_workers(http_server_t *s, int started) {
   atomic_store(&s->stopping, true);
-  for (int i = 0; i < started; i++) {
-    uint64_t one = 1;
-    if (write(s->workers[i].wake, &one, sizeof one) < 0) { /* the loop also wakes each second */ }
-  }
+  wake_workers(s, started);
   for (int i = 0; i < started; i++) pthread_join(s->workers[i].thread, NULL);
   for (int i = 0; i < s->nworkers; i++) {
     if (s->workers[i].ep >= 0) close(s->workers[i].ep);
@@ -807,10 +797,7 @@ static void sleep_ms(int ms) {
 
 int64_t http_server_drain(http_server_t *s, int grace_ms) {
   if (!atomic_exchange(&s->draining, true)) {
-    for (int i = 0; i < s->nworkers; i++) {
-      uint64_t one = 1;
-      if (write(s->workers[i].wake, &one, sizeof one) < 0) { /* it wakes each second anyway */ }
-    }
+    wake_workers(s, s->nworkers);
     /* The listening socket closes once no worker can be inside accept(). */
     for (int waited = 0; atomic_load(&s->unlistened) < s->nworkers && waited < 2000; waited++) sleep_ms(1);
     if (atomic_load(&s->unlistened) == s->nworkers) {
@@ -818,17 +805,9 @@ int64_t http_server_drain(http_server_t *s, int grace_ms) {
       s->lfd = -1;
     }
   }
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  uint64_t deadline = http_now_ns() + (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000u;
   int64_t left;
-  for (;;) {
-    left = atomic_load(&s->metrics->in_flight);
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-    if (left <= 0 || el >= grace_ms) break;
-    sleep_ms(10);
-  }
+  while ((left = atomic_load(&s->metrics->in_flight)) > 0 && http_now_ns() < deadline) sleep_ms(10);
   return left;
 }
 
