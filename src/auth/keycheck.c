@@ -12,6 +12,7 @@
 #include "auth/apikey.h"
 #include "auth/keycache.h"
 #include "auth/ratelimit.h"
+#include "core/hex.h"
 #include "core/log.h"
 #include "custos.h"
 
@@ -120,13 +121,6 @@ static void reg_remove(keycheck_t *kc) {
   pthread_mutex_unlock(&g_reg_mu);
 }
 
-static int hex_val(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 static void hex_encode(const unsigned char *p, size_t n, char *out) {
   static const char H[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {
@@ -142,7 +136,7 @@ static void apply_notification(keycheck_t *kc, const char *payload) {
   unsigned char hash[STORE_KEY_HASH_LEN];
   bool ok = payload && strlen(payload) == 2 * STORE_KEY_HASH_LEN;
   for (size_t i = 0; ok && i < STORE_KEY_HASH_LEN; i++) {
-    int hi = hex_val(payload[2 * i]), lo = hex_val(payload[2 * i + 1]);
+    int hi = hex_digit((unsigned char)payload[2 * i]), lo = hex_digit((unsigned char)payload[2 * i + 1]);
     if (hi < 0 || lo < 0) ok = false;
     else hash[i] = (unsigned char)(hi << 4 | lo);
   }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hex.h"
 #include "core/rand.h"
 #include "custos.h"
 
@@ -26,19 +27,12 @@ static int fail(int rc, char *err, size_t errlen, const char *fmt, ...) {
   return rc;
 }
 
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 int masterkey_from_hex(const char *hex, unsigned char key[MASTERKEY_LEN]) {
   unsigned char tmp[MASTERKEY_LEN];
   int rc = CUSTOS_EINVAL;
   if (!hex || strnlen(hex, MASTERKEY_HEX_LEN + 1) != MASTERKEY_HEX_LEN) return CUSTOS_EINVAL;
   for (size_t i = 0; i < MASTERKEY_LEN; i++) {
-    int hi = hexval((unsigned char)hex[2 * i]), lo = hexval((unsigned char)hex[2 * i + 1]);
+    int hi = hex_digit((unsigned char)hex[2 * i]), lo = hex_digit((unsigned char)hex[2 * i + 1]);
     if (hi < 0 || lo < 0) goto out;
     tmp[i] = (unsigned char)(hi << 4 | lo);
   }

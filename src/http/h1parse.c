@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
+
 /* RFC 9110 §5.6.2 tchar. */
 static const unsigned char TCHAR[256] = {
     ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,
@@ -211,13 +213,6 @@ static int line_rest(unsigned char ch, size_t *count, size_t max) {
   return ++*count > max ? LINE_BAD : LINE_BYTE;
 }
 
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len, bool *done) {
   size_t i = 0, out = 0;
   *done = false;
@@ -225,7 +220,7 @@ long h1_chunked_decode(h1_chunked_t *c, char *buf, size_t len, size_t *data_len,
     unsigned char ch = (unsigned char)buf[i];
     switch (c->state) {
     case CH_SIZE: {
-      int h = hexval(ch);
+      int h = hex_digit((unsigned char)ch);
       if (h >= 0) {
         if (++c->digits > 15) return -1; /* keeps remaining < 2^60 */
         c->remaining = c->remaining * 16 + (uint64_t)h;

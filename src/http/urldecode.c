@@ -2,19 +2,14 @@
 
 #include <string.h>
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+#include "core/hex.h"
 
 size_t url_pct_decode(const char *s, size_t n, char *out, bool plus_space) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     char ch = s[i];
     int hi, lo;
-    if (ch == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+    if (ch == '%' && i + 2 < n && (hi = hex_digit((unsigned char)s[i + 1])) >= 0 && (lo = hex_digit((unsigned char)s[i + 2])) >= 0) {
       ch = (char)(hi * 16 + lo);
       i += 2;
     } else if (ch == '+' && plus_space) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/json.h"
 #include "core/utf8.h"
 #include "custos.h"
@@ -37,19 +38,12 @@ static inline size_t skip_ws(const unsigned char *s, size_t n, size_t i) {
   return i;
 }
 
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Reads the four hex digits at s[i..i+4) into *cp; false if any is not. */
 static bool hex4(const unsigned char *s, size_t n, size_t i, uint32_t *cp) {
   if (n - i < 4) return false;
   uint32_t v = 0;
   for (size_t k = 0; k < 4; k++) {
-    int h = hexval(s[i + k]);
+    int h = hex_digit((unsigned char)s[i + k]);
     if (h < 0) return false;
     v = v << 4 | (uint32_t)h;
   }

@@ -8,18 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
 #include "custos.h"
 
 #define MISSING_MSG                                                                                   \
   "the original request is required: X-Original-Method and X-Original-URI (nginx), X-Forwarded-Method " \
   "and X-Forwarded-Uri (Traefik, Caddy), or the original path after " AUTHREQ_CHECK_PATH " (Envoy)"
-
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 /* Decodes %XX in src[0..n) into out (cap bytes, NUL-terminated); '+' is a
  * space when `plus`. Length, or -1 for a bad escape, a NUL or no room. */
@@ -29,7 +23,7 @@ static int pct_decode(const char *src, size_t n, bool plus, char *out, size_t ca
     unsigned char c = (unsigned char)src[i];
     if (c == '%') {
       if (n - i < 3) return -1;
-      int hi = hexval((unsigned char)src[i + 1]), lo = hexval((unsigned char)src[i + 2]);
+      int hi = hex_digit((unsigned char)src[i + 1]), lo = hex_digit((unsigned char)src[i + 2]);
       if (hi < 0 || lo < 0) return -1;
       c = (unsigned char)(hi << 4 | lo);
       i += 2;
